@@ -1,0 +1,167 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import { AppServiceConfig, BackendConfig, PortsConfig, ResourceLimits } from "./config";
+import { BUCKET, MINIO_APP_USER } from "./dataTier";
+import { builtImage } from "./images";
+import { resourcePrefix } from "./naming";
+import { healthcheck, publish, serviceContainer } from "./service";
+
+export interface AppTierArgs {
+    /** Stack name, used in resource names and labels. */
+    readonly stack: string;
+    /** Project root holding apps/. */
+    readonly projectDir: string;
+    /** Backend replicas, storage driver and optional prebuilt image. */
+    readonly backend: BackendConfig;
+    /** Vite web client settings. */
+    readonly web: AppServiceConfig;
+    /** Next.js app settings. */
+    readonly next: AppServiceConfig;
+    /** Base image for app builds (NODE_IMAGE build arg). */
+    readonly nodeImage: string;
+    /** Extra build args for every app image (e.g. a CA bundle). */
+    readonly buildArgs: Record<string, string>;
+    /** Internal data network. */
+    readonly dataNetwork: pulumi.Input<string>;
+    /** Edge network shared with nginx. */
+    readonly edgeNetwork: pulumi.Input<string>;
+    /** Publish app ports on 127.0.0.1 (dev only). */
+    readonly publish: boolean;
+    /** Host ports used when publishing. */
+    readonly ports: Pick<PortsConfig, "backend" | "web" | "next">;
+    /** Memory and CPU limits per service. */
+    readonly resources: { backend: ResourceLimits; web: ResourceLimits; next: ResourceLimits };
+    /** Seconds to wait for each container to turn healthy. */
+    readonly healthTimeoutSeconds: number;
+    /** Public base URL of the site. */
+    readonly publicUrl: string;
+    /** Upload size limit in MB, shared with nginx. */
+    readonly uploadMb: number;
+    /** App role connection string (secret). */
+    readonly databaseUrl: pulumi.Input<string>;
+    /** Redis connection string (secret). */
+    readonly redisUrl: pulumi.Input<string>;
+    /** MinIO app user's secret key. */
+    readonly s3SecretKey: pulumi.Input<string>;
+    /** Current JWT secret. */
+    readonly jwtSecret: pulumi.Input<string>;
+    /** JWT secret before the last rotation (verification only). */
+    readonly jwtSecretPrevious: pulumi.Input<string>;
+    /** Resources the backends must wait for (roles applied, bucket created). */
+    readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/** A node one-liner: the app images have node but not necessarily curl or wget. */
+export function httpProbe(url: string): string[] {
+    return ["CMD", "node", "-e", `fetch(${JSON.stringify(url)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`];
+}
+
+export class AppTier extends pulumi.ComponentResource {
+    public readonly backends: docker.Container[];
+    public readonly web?: docker.Container;
+    public readonly next?: docker.Container;
+    public readonly containerNames: Record<string, pulumi.Output<string>[]>;
+
+    constructor(name: string, args: AppTierArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("imstack:tiers:AppTier", name, {}, opts);
+        validateAppTierArgs(args);
+        const { stack } = args;
+        const image = (app: "backend" | "web" | "next", configured?: string) => configured
+            ? pulumi.output(configured)
+            : builtImage(`${name}-${app}-image`, {
+                context: path.join(args.projectDir, "apps", app),
+                imageName: `${resourcePrefix(stack)}/${app}:latest`,
+                args: { NODE_IMAGE: args.nodeImage, ...args.buildArgs },
+            }, this);
+        const common = { stack, tier: "app" as const, healthTimeoutSeconds: args.healthTimeoutSeconds };
+
+        const backendImage = image("backend", args.backend.image);
+        const fileDriver = args.backend.storageDriver === "file";
+        const fileVolume = fileDriver ? new docker.Volume(`${name}-backend-data`, {
+            name: `${resourcePrefix(stack)}-backend-data`,
+            labels: [{ label: "com.imstack.stack", value: stack }, { label: "com.imstack.volume", value: "backend-data" }],
+        }, { parent: this, retainOnDelete: true }) : undefined;
+        const envs: pulumi.Input<string>[] = [
+            "PORT=4000",
+            "NODE_ENV=production",
+            pulumi.interpolate`DATABASE_URL=${args.databaseUrl}`,
+            pulumi.interpolate`REDIS_URL=${args.redisUrl}`,
+            "S3_ENDPOINT=minio",
+            "S3_PORT=9000",
+            "S3_USE_SSL=false",
+            "S3_REGION=us-east-1",
+            `S3_ACCESS_KEY=${MINIO_APP_USER}`,
+            pulumi.interpolate`S3_SECRET_KEY=${args.s3SecretKey}`,
+            `S3_BUCKET=${BUCKET}`,
+            pulumi.interpolate`JWT_SECRET=${args.jwtSecret}`,
+            pulumi.interpolate`JWT_SECRET_PREVIOUS=${args.jwtSecretPrevious}`,
+            `PUBLIC_URL=${args.publicUrl}`,
+            `STORAGE_DRIVER=${args.backend.storageDriver}`,
+            `UPLOAD_MAX_MB=${args.uploadMb}`,
+            `ADMIN_USERNAMES=${args.backend.adminUsernames.join(",")}`,
+            `LOG_LEVEL=${args.backend.logLevel}`,
+        ];
+        this.backends = [];
+        for (let n = 1; n <= args.backend.replicas; n++) {
+            this.backends.push(serviceContainer(`${name}-backend-${n}`, {
+                ...common,
+                service: "backend",
+                replica: n,
+                image: backendImage,
+                // Data first: the backend's own traffic goes there; edge is where nginx finds it.
+                networks: [
+                    { name: args.dataNetwork, aliases: [] },
+                    { name: args.edgeNetwork, aliases: ["backend", `backend-${n}`] },
+                ],
+                envs,
+                // Only the first replica is published in dev; the rest are reached through nginx.
+                ports: publish(args.publish && n === 1, 4000, args.ports.backend),
+                volumes: fileVolume ? [{ volumeName: fileVolume.name, containerPath: "/app/data" }] : undefined,
+                healthcheck: healthcheck(httpProbe("http://127.0.0.1:4000/health"), { startPeriod: "30s" }),
+                resources: args.resources.backend,
+                readOnly: true,
+                tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m" },
+            }, { parent: this, dependsOn: args.dependsOn }));
+        }
+
+        if (args.web.enabled) {
+            this.web = serviceContainer(`${name}-web`, {
+                ...common,
+                service: "web",
+                image: image("web", args.web.image),
+                networks: [{ name: args.edgeNetwork, aliases: ["web"] }],
+                envs: ["PORT=5173"],
+                ports: publish(args.publish, 5173, args.ports.web),
+                healthcheck: healthcheck(httpProbe("http://127.0.0.1:5173/")),
+                resources: args.resources.web,
+                readOnly: true,
+                tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m" },
+            }, { parent: this });
+        }
+        if (args.next.enabled) {
+            this.next = serviceContainer(`${name}-next`, {
+                ...common,
+                service: "next",
+                image: image("next", args.next.image),
+                networks: [{ name: args.edgeNetwork, aliases: ["next"] }],
+                envs: ["PORT=3000", "HOSTNAME=0.0.0.0", "BACKEND_URL=http://backend:4000", "NEXT_TELEMETRY_DISABLED=1"],
+                ports: publish(args.publish, 3000, args.ports.next),
+                healthcheck: healthcheck(httpProbe("http://127.0.0.1:3000/next/api/healthz"), { startPeriod: "30s" }),
+                resources: args.resources.next,
+            }, { parent: this, dependsOn: this.backends });
+        }
+        this.containerNames = {
+            backend: this.backends.map((b) => b.name),
+            ...(this.web ? { web: [this.web.name] } : {}),
+            ...(this.next ? { next: [this.next.name] } : {}),
+        };
+        this.registerOutputs({ containerNames: this.containerNames });
+    }
+}
+
+function validateAppTierArgs(args: AppTierArgs): void {
+    const r = args.backend.replicas;
+    if (!Number.isInteger(r) || r < 1 || r > 16) throw new Error(`AppTier: backend.replicas must be an integer from 1 to 16, got ${r}`);
+    if (args.backend.storageDriver === "file" && r > 1) throw new Error("AppTier: the file storage driver supports exactly one backend replica");
+}

@@ -1,0 +1,206 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { ImageRefs, PortsConfig, ResourceLimits } from "./config";
+import { pulledImage } from "./images";
+import { containerName, resourcePrefix } from "./naming";
+import { APP_DATABASE, APP_ROLE, PostgresRoles } from "./postgresRoles";
+import { healthcheck, publish, serviceContainer } from "./service";
+
+export const MINIO_ROOT_USER = "imstack-root";
+export const MINIO_APP_USER = "imstack-app";
+export const BUCKET = "imstack";
+
+export interface DataTierArgs {
+    /** Stack name, used in resource names and labels. */
+    readonly stack: string;
+    /** Official images (or substitutes) by reference. */
+    readonly images: Pick<ImageRefs, "postgres" | "redis" | "minio" | "minioClient">;
+    /** Internal data network the services attach to. */
+    readonly dataNetwork: pulumi.Input<string>;
+    /** Publish data ports on 127.0.0.1 (dev only). */
+    readonly publish: boolean;
+    /** Host ports used when publishing. */
+    readonly ports: Pick<PortsConfig, "postgres" | "redis" | "minioApi" | "minioConsole">;
+    /** Memory and CPU limits per service. */
+    readonly resources: { postgres: ResourceLimits; redis: ResourceLimits; minio: ResourceLimits };
+    /** Protect data volumes from deletion (prod). */
+    readonly protectVolumes: boolean;
+    /** Seconds to wait for each service to turn healthy. */
+    readonly healthTimeoutSeconds: number;
+    /** Password for the first initdb only. */
+    readonly postgresBootstrapPassword: pulumi.Input<string>;
+    /** Superuser password kept in step by ALTER ROLE. */
+    readonly postgresAdminPassword: pulumi.Input<string>;
+    /** App role password kept in step by ALTER ROLE. */
+    readonly postgresAppPassword: pulumi.Input<string>;
+    /** Redis requirepass. */
+    readonly redisPassword: pulumi.Input<string>;
+    /** MinIO root password. */
+    readonly minioRootPassword: pulumi.Input<string>;
+    /** Secret key of the MinIO app user. */
+    readonly minioAppSecretKey: pulumi.Input<string>;
+}
+
+export class DataTier extends pulumi.ComponentResource {
+    public readonly volumes: { postgres: docker.Volume; redis: docker.Volume; minio: docker.Volume; backups: docker.Volume };
+    public readonly postgres: docker.Container;
+    public readonly redis: docker.Container;
+    public readonly minio: docker.Container;
+    /** One-shot job that creates the bucket and the app user with its bucket-scoped policy. */
+    public readonly minioInit: docker.Container;
+    /** Resolves once roles and passwords are applied to the running postgres. */
+    public readonly postgresReady: pulumi.Output<string>;
+    public readonly containerNames: Record<string, pulumi.Output<string>>;
+
+    constructor(name: string, args: DataTierArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("imstack:tiers:DataTier", name, {}, opts);
+        validateDataTierArgs(args);
+        const { stack } = args;
+        const volume = (part: string) => new docker.Volume(`${name}-${part}`, {
+            name: `${resourcePrefix(stack)}-${part}`,
+            labels: [{ label: "com.imstack.stack", value: stack }, { label: "com.imstack.volume", value: part }],
+        }, { parent: this, retainOnDelete: true, protect: args.protectVolumes });
+        this.volumes = { postgres: volume("postgres"), redis: volume("redis"), minio: volume("minio"), backups: volume("backups") };
+
+        const common = { stack, tier: "data" as const, healthTimeoutSeconds: args.healthTimeoutSeconds };
+        const net = (alias: string) => [{ name: args.dataNetwork, aliases: [alias] }];
+
+        this.postgres = serviceContainer(`${name}-postgres`, {
+            ...common,
+            service: "postgres",
+            image: pulledImage(`${name}-postgres-image`, args.images.postgres, this),
+            networks: net("postgres"),
+            envs: [
+                "POSTGRES_USER=postgres",
+                "POSTGRES_DB=postgres",
+                "PGDATA=/var/lib/postgresql/data/pgdata",
+                pulumi.interpolate`POSTGRES_PASSWORD=${args.postgresBootstrapPassword}`,
+            ],
+            volumes: [{ volumeName: this.volumes.postgres.name, containerPath: "/var/lib/postgresql/data" }],
+            ports: publish(args.publish, 5432, args.ports.postgres),
+            // Over TCP: the socket answers during init, before the real server is up (docker-library/postgres#146).
+            healthcheck: healthcheck(["CMD-SHELL", "pg_isready -h 127.0.0.1 -U postgres -d postgres"], { startPeriod: "30s" }),
+            resources: args.resources.postgres,
+            // Gives postgres time for a clean shutdown checkpoint instead of crash recovery.
+            destroyGraceSeconds: 60,
+        }, { parent: this });
+
+        const roles = new PostgresRoles(`${name}-postgres-roles`, {
+            containerName: this.postgres.name,
+            containerId: this.postgres.id,
+            adminPassword: args.postgresAdminPassword,
+            appPassword: args.postgresAppPassword,
+        }, { parent: this, dependsOn: [this.postgres] });
+        this.postgresReady = roles.applied;
+
+        const redisConf = pulumi.secret(pulumi.output(args.redisPassword).apply((pw) => [
+            "bind 0.0.0.0",
+            "port 6379",
+            "dir /data",
+            "appendonly yes",
+            "appendfsync everysec",
+            `requirepass ${pw}`,
+            "",
+        ].join("\n")));
+        this.redis = serviceContainer(`${name}-redis`, {
+            ...common,
+            service: "redis",
+            image: pulledImage(`${name}-redis-image`, args.images.redis, this),
+            networks: net("redis"),
+            // The password lives in an uploaded config file, not in the process arguments; redis-cli
+            // reads REDISCLI_AUTH for the healthcheck.
+            command: ["redis-server", "/usr/local/etc/redis/redis.conf"],
+            uploads: [{ file: "/usr/local/etc/redis/redis.conf", content: redisConf }],
+            envs: [pulumi.interpolate`REDISCLI_AUTH=${args.redisPassword}`],
+            volumes: [{ volumeName: this.volumes.redis.name, containerPath: "/data" }],
+            ports: publish(args.publish, 6379, args.ports.redis),
+            healthcheck: healthcheck(["CMD-SHELL", "redis-cli ping | grep -q PONG"]),
+            resources: args.resources.redis,
+        }, { parent: this });
+
+        this.minio = serviceContainer(`${name}-minio`, {
+            ...common,
+            service: "minio",
+            image: pulledImage(`${name}-minio-image`, args.images.minio, this),
+            networks: net("minio"),
+            command: ["server", "/data", "--console-address", ":9001"],
+            envs: [`MINIO_ROOT_USER=${MINIO_ROOT_USER}`, pulumi.interpolate`MINIO_ROOT_PASSWORD=${args.minioRootPassword}`],
+            volumes: [{ volumeName: this.volumes.minio.name, containerPath: "/data" }],
+            ports: [...publish(args.publish, 9000, args.ports.minioApi), ...publish(args.publish, 9001, args.ports.minioConsole)],
+            // The image ships `mc`, whose default alias "local" is this server.
+            healthcheck: healthcheck(["CMD-SHELL", "mc ready local"], { startPeriod: "20s" }),
+            resources: args.resources.minio,
+        }, { parent: this });
+
+        const policy = JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+                { Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"], Resource: [`arn:aws:s3:::${BUCKET}`] },
+                { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"], Resource: [`arn:aws:s3:::${BUCKET}/*`] },
+            ],
+        }, null, 2);
+        // Credentials reach mc through MC_HOST_<alias> and variables expanded by the shell, so
+        // none appear in the container's configured command.
+        const initScript = [
+            "set -eu",
+            `mc mb --ignore-existing "imstack/${BUCKET}"`,
+            `mc admin user add imstack "$APP_ACCESS_KEY" "$APP_SECRET_KEY"`,
+            "mc admin policy create imstack imstack-app /etc/imstack/app-policy.json",
+            `mc admin policy attach imstack imstack-app --user "$APP_ACCESS_KEY" || mc admin user info imstack "$APP_ACCESS_KEY" | grep -q imstack-app`,
+            `echo "bucket ${BUCKET} and user $APP_ACCESS_KEY ready"`,
+        ].join("\n");
+        this.minioInit = new docker.Container(`${name}-minio-init`, {
+            name: containerName(stack, "minio-init"),
+            image: pulledImage(`${name}-minio-client-image`, args.images.minioClient, this),
+            networkMode: args.dataNetwork,
+            networksAdvanced: [{ name: args.dataNetwork, aliases: [] }],
+            entrypoints: ["/bin/sh", "-c"],
+            command: [initScript],
+            envs: [
+                pulumi.interpolate`MC_HOST_imstack=http://${MINIO_ROOT_USER}:${args.minioRootPassword}@minio:9000`,
+                `APP_ACCESS_KEY=${MINIO_APP_USER}`,
+                pulumi.interpolate`APP_SECRET_KEY=${args.minioAppSecretKey}`,
+            ],
+            uploads: [{ file: "/etc/imstack/app-policy.json", content: policy }],
+            labels: [
+                { label: "com.imstack.project", value: "imstack" },
+                { label: "com.imstack.service", value: "minio-init" },
+                { label: "com.imstack.stack", value: stack },
+                { label: "com.imstack.tier", value: "data" },
+            ],
+            // Runs once per change of its inputs; an exited one-shot is not "drift".
+            mustRun: false,
+            attach: true,
+            logs: true,
+            restart: "no",
+            logDriver: "json-file",
+            logOpts: { "max-size": "1m", "max-file": "1" },
+            securityOpts: ["no-new-privileges:true"],
+            memory: 128,
+        }, { parent: this, dependsOn: [this.minio], deleteBeforeReplace: true });
+
+        this.containerNames = {
+            postgres: this.postgres.name,
+            redis: this.redis.name,
+            minio: this.minio.name,
+        };
+        this.registerOutputs({ containerNames: this.containerNames });
+    }
+}
+
+function validateDataTierArgs(args: DataTierArgs): void {
+    if (!/^[a-z0-9][a-z0-9_.-]*$/i.test(args.stack)) throw new Error(`DataTier: stack name ${JSON.stringify(args.stack)} is not usable in Docker names`);
+    if (args.healthTimeoutSeconds < 1) throw new Error("DataTier: healthTimeoutSeconds must be positive");
+}
+
+export function databaseUrl(password: pulumi.Input<string>): pulumi.Output<string> {
+    return pulumi.secret(pulumi.interpolate`postgres://${APP_ROLE}:${password}@postgres:5432/${APP_DATABASE}`);
+}
+
+export function adminDatabaseUrl(password: pulumi.Input<string>): pulumi.Output<string> {
+    return pulumi.secret(pulumi.interpolate`postgres://postgres:${password}@postgres:5432/postgres`);
+}
+
+export function redisUrl(password: pulumi.Input<string>): pulumi.Output<string> {
+    return pulumi.secret(pulumi.interpolate`redis://:${password}@redis:6379/0`);
+}

@@ -1,0 +1,95 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { LimitsConfig, PortsConfig, ResourceLimits } from "./config";
+import { pulledImage } from "./images";
+import { renderNginx } from "../nginx/render";
+import { healthcheck, serviceContainer } from "./service";
+
+export interface EdgeTlsFiles {
+    /** PEM certificate chain. */
+    readonly cert: pulumi.Input<string>;
+    /** PEM private key (secret). */
+    readonly key: pulumi.Input<string>;
+}
+
+export interface EdgeTierArgs {
+    /** Stack name, used in resource names and labels. */
+    readonly stack: string;
+    /** nginx image reference. */
+    readonly image: string;
+    /** Edge network shared with the app tier. */
+    readonly edgeNetwork: pulumi.Input<string>;
+    /** server_name. */
+    readonly domain: string;
+    /** Host ports for HTTP and HTTPS. */
+    readonly ports: Pick<PortsConfig, "http" | "https">;
+    /** Upload size and request rate limits. */
+    readonly limits: LimitsConfig;
+    /** Whether the web client and Next.js app exist. */
+    readonly webEnabled: boolean;
+    /** Whether the Next.js app exists. */
+    readonly nextEnabled: boolean;
+    /** TLS certificate and key; HTTP only when absent. */
+    readonly tls?: EdgeTlsFiles;
+    /** Memory and CPU limits. */
+    readonly resources: ResourceLimits;
+    /** Seconds to wait for nginx to turn healthy. */
+    readonly healthTimeoutSeconds: number;
+    /** The app containers nginx fronts. */
+    readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+const CERT_PATH = "/etc/nginx/tls/cert.pem";
+const KEY_PATH = "/etc/nginx/tls/key.pem";
+
+export class EdgeTier extends pulumi.ComponentResource {
+    public readonly nginx: docker.Container;
+    /** The rendered nginx.conf, for inspection (contains no secrets). */
+    public readonly nginxConf: string;
+
+    constructor(name: string, args: EdgeTierArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("imstack:tiers:EdgeTier", name, {}, opts);
+        const rendered = renderNginx({
+            serverName: args.domain,
+            resolver: "127.0.0.11",
+            upstreams: {
+                backend: "backend", backendPort: 4000,
+                web: args.webEnabled ? "web" : undefined, webPort: 5173,
+                next: args.nextEnabled ? "next" : undefined, nextPort: 3000,
+            },
+            uploadMb: args.limits.uploadMb,
+            requestsPerSecond: args.limits.requestsPerSecond,
+            burst: args.limits.burst,
+            authRequestsPerMinute: args.limits.authRequestsPerMinute,
+            tls: args.tls ? { certPath: CERT_PATH, keyPath: KEY_PATH } : undefined,
+            confDir: "/etc/nginx/imstack",
+        });
+        this.nginxConf = rendered.files["/etc/nginx/nginx.conf"];
+        const uploads: pulumi.Input<docker.types.input.ContainerUpload>[] = Object.entries(rendered.files)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([file, content]) => ({ file, content }));
+        // The restore flow drops its maintenance flag into this folder with docker exec.
+        uploads.push({ file: "/var/lib/imstack/maintenance/README", content: "touch 'on' here to serve the maintenance page\n" });
+        if (args.tls) {
+            uploads.push({ file: CERT_PATH, content: args.tls.cert });
+            uploads.push({ file: KEY_PATH, content: pulumi.secret(args.tls.key) });
+        }
+        const ports: docker.types.input.ContainerPort[] = [{ internal: 80, external: args.ports.http, ip: "0.0.0.0", protocol: "tcp" }];
+        if (args.tls) ports.push({ internal: 443, external: args.ports.https, ip: "0.0.0.0", protocol: "tcp" });
+        this.nginx = serviceContainer(`${name}-nginx`, {
+            stack: args.stack,
+            service: "nginx",
+            tier: "edge",
+            image: pulledImage(`${name}-nginx-image`, args.image, this),
+            networks: [{ name: args.edgeNetwork, aliases: ["nginx"] }],
+            command: ["nginx", "-g", "daemon off;"],
+            uploads,
+            ports,
+            healthcheck: healthcheck(["CMD-SHELL", "nginx -t -q && kill -0 $(cat /tmp/nginx.pid)"]),
+            resources: args.resources,
+            healthTimeoutSeconds: args.healthTimeoutSeconds,
+            destroyGraceSeconds: 15,
+        }, { parent: this, dependsOn: args.dependsOn });
+        this.registerOutputs({ nginx: this.nginx.name });
+    }
+}

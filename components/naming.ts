@@ -1,0 +1,27 @@
+// Names and labels are the contract imctl and the live tests rely on (docs/conventions.md).
+import * as docker from "@pulumi/docker";
+
+export type Tier = "data" | "app" | "edge";
+
+export function resourcePrefix(stack: string): string {
+    return `imstack-${stack}`;
+}
+
+export function containerName(stack: string, service: string, replica?: number): string {
+    return `${resourcePrefix(stack)}-${service}${replica === undefined ? "" : `-${replica}`}`;
+}
+
+export function imstackLabels(stack: string, service: string, tier: Tier, extra: Record<string, string> = {}): Record<string, string> {
+    return {
+        "com.imstack.project": "imstack",
+        "com.imstack.stack": stack,
+        "com.imstack.service": service,
+        "com.imstack.tier": tier,
+        ...extra,
+    };
+}
+
+/** The provider takes labels as a list of pairs; sorted so the order never causes a diff. */
+export function labelList(labels: Record<string, string>): docker.types.input.ContainerLabel[] {
+    return Object.keys(labels).sort().map((label) => ({ label, value: labels[label] }));
+}

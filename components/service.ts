@@ -1,0 +1,90 @@
+// The hardening every long-running imstack container shares, in one place so no service can
+// forget a log cap, a memory limit or no-new-privileges.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { ResourceLimits } from "./config";
+import { containerName, imstackLabels, labelList, Tier } from "./naming";
+
+export interface ServiceContainerSpec {
+    stack: string;
+    service: string;
+    tier: Tier;
+    replica?: number;
+    image: pulumi.Input<string>;
+    /** The first network is the container's primary one (networkMode). */
+    networks: Array<{ name: pulumi.Input<string>; aliases?: string[] }>;
+    envs?: pulumi.Input<pulumi.Input<string>[]>;
+    command?: string[];
+    ports?: docker.types.input.ContainerPort[];
+    volumes?: docker.types.input.ContainerVolume[];
+    uploads?: pulumi.Input<pulumi.Input<docker.types.input.ContainerUpload>[]>;
+    healthcheck: docker.types.input.ContainerHealthcheck;
+    resources: ResourceLimits;
+    healthTimeoutSeconds: number;
+    user?: string;
+    tmpfs?: Record<string, string>;
+    readOnly?: boolean;
+    destroyGraceSeconds?: number;
+    extraLabels?: Record<string, string>;
+}
+
+export const LOG_OPTS = { "max-size": "10m", "max-file": "3" };
+
+export function serviceContainer(
+    resourceName: string,
+    spec: ServiceContainerSpec,
+    opts: pulumi.CustomResourceOptions,
+): docker.Container {
+    const extra: Record<string, string> = { ...(spec.extraLabels ?? {}) };
+    if (spec.replica !== undefined) extra["com.imstack.replica"] = String(spec.replica);
+    return new docker.Container(resourceName, {
+        name: containerName(spec.stack, spec.service, spec.replica),
+        image: spec.image,
+        hostname: spec.replica === undefined ? spec.service : `${spec.service}-${spec.replica}`,
+        // An explicit primary network: the provider's "bridge" default would also attach every
+        // container to the host bridge, and a changed default causes endless replacements.
+        networkMode: spec.networks[0].name,
+        networksAdvanced: spec.networks.map((n) => ({ name: n.name, aliases: n.aliases ?? [] })),
+        envs: spec.envs,
+        command: spec.command,
+        ports: spec.ports ?? [],
+        volumes: spec.volumes,
+        uploads: spec.uploads,
+        labels: labelList(imstackLabels(spec.stack, spec.service, spec.tier, extra)),
+        healthcheck: spec.healthcheck,
+        // Dependants are created only after this container reports healthy.
+        wait: true,
+        waitTimeout: spec.healthTimeoutSeconds,
+        restart: "unless-stopped",
+        memory: spec.resources.memoryMb,
+        cpus: String(spec.resources.cpus),
+        logDriver: "json-file",
+        logOpts: LOG_OPTS,
+        securityOpts: ["no-new-privileges:true"],
+        user: spec.user,
+        tmpfs: spec.tmpfs,
+        readOnly: spec.readOnly,
+        destroyGraceSeconds: spec.destroyGraceSeconds ?? 30,
+    }, {
+        ...opts,
+        // A fixed name and fixed host ports collide if the new container starts first.
+        deleteBeforeReplace: true,
+        // Healthcheck edits are otherwise silently ignored (kreuzwerker#988).
+        replaceOnChanges: ["healthcheck"],
+    });
+}
+
+/** A healthcheck in the provider's shape; durations are Go durations. */
+export function healthcheck(test: string[], o: { interval?: string; timeout?: string; startPeriod?: string; retries?: number } = {}): docker.types.input.ContainerHealthcheck {
+    return {
+        tests: test,
+        interval: o.interval ?? "5s",
+        timeout: o.timeout ?? "3s",
+        startPeriod: o.startPeriod ?? "10s",
+        retries: o.retries ?? 10,
+    };
+}
+
+export function publish(enabled: boolean, internal: number, external: number, ip = "127.0.0.1"): docker.types.input.ContainerPort[] {
+    return enabled ? [{ internal, external, ip, protocol: "tcp" }] : [];
+}

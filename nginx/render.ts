@@ -1,0 +1,307 @@
+// Renders the edge nginx configuration from a typed spec. The output must pass `nginx -t` on
+// Debian bookworm's nginx 1.22 and run unchanged in the official nginx image, so it uses only
+// directives both have and no `user` line (the two images name their unprivileged user differently).
+
+export interface NginxUpstreams {
+    /** Docker DNS name shared by every backend replica (round-robin through the resolver). */
+    backend: string;
+    backendPort: number;
+    /** Host of the Vite web client, or undefined when it is disabled. */
+    web?: string;
+    webPort: number;
+    /** Host of the Next.js app, or undefined when it is disabled. */
+    next?: string;
+    nextPort: number;
+}
+
+export interface NginxSpec {
+    serverName: string;
+    upstreams: NginxUpstreams;
+    /** Resolver for upstream names; Docker's embedded DNS inside containers. */
+    resolver: string;
+    uploadMb: number;
+    requestsPerSecond: number;
+    burst: number;
+    authRequestsPerMinute: number;
+    /** When set, nginx serves HTTPS with these in-container paths and redirects HTTP. */
+    tls?: { certPath: string; keyPath: string };
+    /** Directory holding snippets, relative paths in `files` are written under /etc/nginx. */
+    confDir: string;
+}
+
+export interface RenderedNginx {
+    /** Path (inside the container) to file content. */
+    files: Record<string, string>;
+}
+
+/** Where the restore flow drops a flag file to put the site in maintenance. */
+export const MAINTENANCE_FLAG = "/var/lib/imstack/maintenance/on";
+
+function securityHeaders(spec: NginxSpec): string {
+    const csp = [
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "connect-src 'self' ws: wss:",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ].join("; ");
+    const lines = [
+        `add_header X-Content-Type-Options "nosniff" always;`,
+        `add_header X-Frame-Options "DENY" always;`,
+        `add_header Referrer-Policy "strict-origin-when-cross-origin" always;`,
+        `add_header Permissions-Policy "camera=(), microphone=(), geolocation=(), payment=()" always;`,
+        `add_header Cross-Origin-Opener-Policy "same-origin" always;`,
+        `add_header Content-Security-Policy "${csp}" always;`,
+    ];
+    if (spec.tls) lines.push(`add_header Strict-Transport-Security "max-age=63072000; includeSubDomains" always;`);
+    return `# Included in every location: add_header in a location replaces the server's set.\n${lines.join("\n")}\n`;
+}
+
+function proxyHeaders(): string {
+    return [
+        "proxy_http_version 1.1;",
+        "proxy_set_header Host $host;",
+        "proxy_set_header X-Real-IP $remote_addr;",
+        "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        "proxy_set_header X-Forwarded-Proto $scheme;",
+        "proxy_set_header X-Request-Id $request_id;",
+        "proxy_set_header Connection \"\";",
+        "proxy_next_upstream error timeout http_502 http_503;",
+        "proxy_next_upstream_tries 3;",
+        "proxy_connect_timeout 5s;",
+        "",
+    ].join("\n");
+}
+
+function indent(text: string, n: number): string {
+    const pad = " ".repeat(n);
+    return text.split("\n").map((l) => (l.trim() === "" ? "" : pad + l)).join("\n");
+}
+
+function location(match: string, body: string[], spec: NginxSpec): string {
+    return `location ${match} {\n${indent([`include ${spec.confDir}/snippets/security-headers.conf;`, ...body].join("\n"), 4)}\n}`;
+}
+
+function maintenanceCheck(): string[] {
+    return [`if (-f ${MAINTENANCE_FLAG}) { return 503; }`];
+}
+
+function serverLocations(spec: NginxSpec): string {
+    const u = spec.upstreams;
+    const proxy = `include ${spec.confDir}/snippets/proxy.conf;`;
+    const blocks: string[] = [];
+    blocks.push(location("= /health", [
+        "limit_req zone=imstack_general burst=" + spec.burst + " nodelay;",
+        `set $backend_upstream ${u.backend}:${u.backendPort};`,
+        proxy,
+        "proxy_pass http://$backend_upstream/health;",
+    ], spec));
+    blocks.push(location("/api/auth/", [
+        ...maintenanceCheck(),
+        `limit_req zone=imstack_auth burst=${Math.max(1, Math.ceil(spec.authRequestsPerMinute / 6))} nodelay;`,
+        `set $backend_upstream ${u.backend}:${u.backendPort};`,
+        proxy,
+        "proxy_pass http://$backend_upstream;",
+    ], spec));
+    blocks.push(location("/api/", [
+        ...maintenanceCheck(),
+        `limit_req zone=imstack_general burst=${spec.burst} nodelay;`,
+        `set $backend_upstream ${u.backend}:${u.backendPort};`,
+        proxy,
+        // Uploads stream straight to the backend, which enforces the same limit.
+        "proxy_request_buffering off;",
+        "proxy_read_timeout 120s;",
+        "proxy_pass http://$backend_upstream;",
+    ], spec));
+    blocks.push(location("= /ws", [
+        ...maintenanceCheck(),
+        `limit_req zone=imstack_general burst=${spec.burst} nodelay;`,
+        `set $backend_upstream ${u.backend}:${u.backendPort};`,
+        proxy,
+        "proxy_set_header Upgrade $http_upgrade;",
+        "proxy_set_header Connection $connection_upgrade;",
+        // Idle websockets outlive nginx's 60 s default; the app pings well inside an hour.
+        "proxy_read_timeout 3600s;",
+        "proxy_send_timeout 3600s;",
+        "proxy_pass http://$backend_upstream;",
+    ], spec));
+    if (u.next) {
+        blocks.push(location("/next/_next/static/", [
+            `set $next_upstream ${u.next}:${u.nextPort};`,
+            proxy,
+            "expires 1y;",
+            "add_header Cache-Control \"public, max-age=31536000, immutable\" always;",
+            "proxy_pass http://$next_upstream;",
+        ], spec));
+        blocks.push(location("/next", [
+            ...maintenanceCheck(),
+            `limit_req zone=imstack_general burst=${spec.burst} nodelay;`,
+            `set $next_upstream ${u.next}:${u.nextPort};`,
+            proxy,
+            "add_header Cache-Control \"no-store\" always;",
+            "proxy_pass http://$next_upstream;",
+        ], spec));
+    }
+    if (u.web) {
+        // Vite puts content hashes in every file name under /assets/, so only those are immutable.
+        blocks.push(location("/assets/", [
+            `set $web_upstream ${u.web}:${u.webPort};`,
+            proxy,
+            "add_header Cache-Control \"public, max-age=31536000, immutable\" always;",
+            "proxy_pass http://$web_upstream;",
+        ], spec));
+        blocks.push(location("/", [
+            ...maintenanceCheck(),
+            `limit_req zone=imstack_general burst=${spec.burst} nodelay;`,
+            `set $web_upstream ${u.web}:${u.webPort};`,
+            proxy,
+            "add_header Cache-Control \"no-cache\" always;",
+            "proxy_pass http://$web_upstream;",
+        ], spec));
+    } else {
+        blocks.push(location("/", [...maintenanceCheck(), "return 404;"], spec));
+    }
+    blocks.push(location("= /_imstack/errors/maintenance.html", [
+        "internal;",
+        "root /usr/share/nginx/imstack;",
+        "add_header Retry-After \"60\" always;",
+        "add_header Cache-Control \"no-store\" always;",
+    ], spec));
+    blocks.push(location("= /_imstack/errors/429.json", [
+        "internal;",
+        "default_type application/json;",
+        "add_header Retry-After \"1\" always;",
+        "return 429 '{\"error\":\"rate_limited\",\"message\":\"too many requests, slow down\"}';",
+    ], spec));
+    blocks.push(location("= /_imstack/errors/502.json", [
+        "internal;",
+        "default_type application/json;",
+        "return 502 '{\"error\":\"upstream_unavailable\",\"message\":\"the service is starting or unavailable, retry shortly\"}';",
+    ], spec));
+    return blocks.join("\n");
+}
+
+function serverBlock(spec: NginxSpec, listen: string[]): string {
+    const body = [
+        ...listen,
+        `server_name ${spec.serverName};`,
+        `client_max_body_size ${spec.uploadMb}m;`,
+        "error_page 503 /_imstack/errors/maintenance.html;",
+        "error_page 429 /_imstack/errors/429.json;",
+        "error_page 502 504 /_imstack/errors/502.json;",
+        serverLocations(spec),
+    ].join("\n");
+    return `server {\n${indent(body, 4)}\n}`;
+}
+
+export function renderNginx(spec: NginxSpec): RenderedNginx {
+    validateSpec(spec);
+    const servers: string[] = [];
+    if (spec.tls) {
+        servers.push(`server {\n${indent([
+            "listen 80 default_server;",
+            `server_name ${spec.serverName};`,
+            location("/", ["return 301 https://$host$request_uri;"], spec),
+        ].join("\n"), 4)}\n}`);
+        servers.push(serverBlock(spec, [
+            "listen 443 ssl http2 default_server;",
+            `ssl_certificate ${spec.tls.certPath};`,
+            `ssl_certificate_key ${spec.tls.keyPath};`,
+            `include ${spec.confDir}/snippets/tls.conf;`,
+        ]));
+    } else {
+        // IPv4 only: IPv6 is often disabled inside containers and `listen [::]` then fails to start.
+        servers.push(serverBlock(spec, ["listen 80 default_server;"]));
+    }
+
+    const main = `# Rendered by imstack (nginx/render.ts). Do not edit in the container; change config and run up.
+worker_processes auto;
+pid /tmp/nginx.pid;
+error_log /dev/stderr warn;
+
+events {
+    worker_connections 4096;
+}
+
+http {
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    server_tokens off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_timeout 65s;
+    access_log /dev/stdout;
+
+    # Temp paths the two images place differently; /tmp exists in both.
+    client_body_temp_path /tmp/nginx-client-body;
+    proxy_temp_path /tmp/nginx-proxy;
+    fastcgi_temp_path /tmp/nginx-fastcgi;
+    uwsgi_temp_path /tmp/nginx-uwsgi;
+    scgi_temp_path /tmp/nginx-scgi;
+
+    # Upstream names are resolved per request, so nginx starts before every replica is up and
+    # follows replicas as they are replaced.
+    resolver ${spec.resolver} valid=10s ipv6=off;
+    resolver_timeout 5s;
+
+    map $http_upgrade $connection_upgrade {
+        default upgrade;
+        '' close;
+    }
+
+    limit_req_zone $binary_remote_addr zone=imstack_general:10m rate=${spec.requestsPerSecond}r/s;
+    limit_req_zone $binary_remote_addr zone=imstack_auth:10m rate=${spec.authRequestsPerMinute}r/m;
+    limit_req_status 429;
+    limit_conn_status 429;
+
+    gzip on;
+    gzip_vary on;
+    gzip_proxied any;
+    gzip_comp_level 5;
+    gzip_min_length 1024;
+    gzip_types text/plain text/css application/json application/javascript text/javascript application/xml image/svg+xml;
+
+${indent(servers.join("\n\n"), 4)}
+}
+`;
+    const tls = `# Mozilla "intermediate" TLS settings (ssl-config.mozilla.org, nginx 1.22, OpenSSL 3).
+ssl_protocols TLSv1.2 TLSv1.3;
+ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305;
+ssl_prefer_server_ciphers off;
+ssl_session_timeout 1d;
+ssl_session_cache shared:imstack_tls:10m;
+ssl_session_tickets off;
+`;
+    const maintenance = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Maintenance</title></head>
+<body><h1>Down for maintenance</h1><p>The chat service is being restored and will be back shortly.</p></body></html>
+`;
+    const files: Record<string, string> = {
+        "/etc/nginx/nginx.conf": main,
+        [`${spec.confDir}/snippets/security-headers.conf`]: securityHeaders(spec),
+        [`${spec.confDir}/snippets/proxy.conf`]: proxyHeaders(),
+        "/usr/share/nginx/imstack/_imstack/errors/maintenance.html": maintenance,
+    };
+    if (spec.tls) files[`${spec.confDir}/snippets/tls.conf`] = tls;
+    return { files };
+}
+
+function validateSpec(spec: NginxSpec): void {
+    const bad: string[] = [];
+    const token = /^[A-Za-z0-9._-]+$/;
+    if (!token.test(spec.serverName)) bad.push(`serverName ${JSON.stringify(spec.serverName)}`);
+    for (const [k, v] of Object.entries(spec.upstreams)) {
+        if (typeof v === "string" && !token.test(v)) bad.push(`upstreams.${k} ${JSON.stringify(v)}`);
+        if (typeof v === "number" && !(Number.isInteger(v) && v > 0 && v < 65536)) bad.push(`upstreams.${k} ${v}`);
+    }
+    for (const k of ["uploadMb", "requestsPerSecond", "authRequestsPerMinute"] as const) {
+        if (!(Number.isInteger(spec[k]) && spec[k] > 0)) bad.push(`${k} ${spec[k]}`);
+    }
+    if (!(Number.isInteger(spec.burst) && spec.burst >= 0)) bad.push(`burst ${spec.burst}`);
+    if (bad.length) throw new Error(`nginx spec has invalid values: ${bad.join(", ")}`);
+}
