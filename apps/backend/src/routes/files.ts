@@ -1,0 +1,101 @@
+// Uploads into the S3 bucket (size limit, content-type allowlist) and membership-checked downloads
+// streamed through the backend, so an object is never reachable without access to its conversation.
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { authenticate } from '../auth/guard';
+import type { AppContext } from '../context';
+import { badRequest, forbidden, notFound, payloadTooLarge, unsupportedMediaType } from '../errors';
+import { toFileView } from '../files';
+import { requireUuid } from '../ids';
+import { requireMember } from './conversations';
+
+export const ALLOWED_CONTENT_TYPES: ReadonlySet<string> = new Set([
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'application/pdf',
+  'text/plain',
+]);
+
+// Multipart framing (boundaries, part headers) on top of the file itself.
+const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+
+function cleanName(raw: string | undefined): string {
+  const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
+  // Control characters would corrupt the Content-Disposition header on download.
+  const name = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 200);
+  return name || 'file';
+}
+
+export function fileRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const limitMb = Math.round(ctx.config.uploadMaxBytes / 1024 / 1024);
+
+  app.post<{ Params: { id: string } }>(
+    '/api/conversations/:id/files',
+    { schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } } } },
+    async (req, reply) => {
+      const claims = await authenticate(ctx, req);
+      const conversationId = await requireMember(ctx, req.params.id, claims.userId);
+      if (!req.isMultipart()) throw unsupportedMediaType('upload must be multipart/form-data with one field named "file"');
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > ctx.config.uploadMaxBytes + MULTIPART_OVERHEAD_BYTES) throw payloadTooLarge(`file exceeds the ${limitMb} MB upload limit`);
+
+      const part = await req.file({ limits: { fileSize: ctx.config.uploadMaxBytes, files: 1, fields: 0, parts: 1 }, throwFileSizeLimit: false });
+      if (!part) throw badRequest('multipart body has no file part; send one field named "file"');
+      if (part.fieldname !== 'file') {
+        part.file.resume();
+        throw badRequest(`multipart field must be named "file" (got "${part.fieldname}")`);
+      }
+      const contentType = part.mimetype.split(';')[0].trim().toLowerCase();
+      if (!ALLOWED_CONTENT_TYPES.has(contentType)) {
+        part.file.resume();
+        throw unsupportedMediaType(`content type "${contentType}" is not allowed; allowed: ${[...ALLOWED_CONTENT_TYPES].join(', ')}`);
+      }
+
+      const id = randomUUID();
+      const objectKey = `conversations/${conversationId}/${id}`;
+      const bucket = ctx.config.s3.bucket;
+      await ctx.minio.putObject(bucket, objectKey, part.file, undefined, { 'Content-Type': contentType });
+      if (part.file.truncated) {
+        await ctx.minio.removeObject(bucket, objectKey).catch((err) => req.log.warn({ err, objectKey }, 'could not remove truncated upload'));
+        throw payloadTooLarge(`file exceeds the ${limitMb} MB upload limit`);
+      }
+      const { size } = await ctx.minio.statObject(bucket, objectKey);
+      if (size === 0) {
+        await ctx.minio.removeObject(bucket, objectKey).catch(() => undefined);
+        throw badRequest('file is empty');
+      }
+      const file = await ctx.files.create({ id, conversationId, uploaderId: claims.userId, name: cleanName(part.filename), contentType, size, objectKey });
+      req.log.info({ fileId: id, size, contentType }, 'file uploaded');
+      return reply.code(201).send(toFileView(file));
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { token?: string } }>(
+    '/api/files/:id',
+    {
+      schema: {
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } },
+        querystring: { type: 'object', additionalProperties: false, properties: { token: { type: 'string', maxLength: 2048 } } },
+      },
+    },
+    async (req, reply) => {
+      const claims = await authenticate(ctx, req, { allowQueryToken: true });
+      const id = requireUuid(req.params.id, 'file id');
+      const file = await ctx.files.get(id);
+      if (!file) throw notFound('file not found');
+      if ((await ctx.conversations.access(file.conversationId, claims.userId)) !== 'member') {
+        throw forbidden('you are not a member of the conversation this file belongs to');
+      }
+      const stream = await ctx.minio.getObject(ctx.config.s3.bucket, file.objectKey);
+      return reply
+        .header('content-type', file.contentType)
+        .header('content-length', String(file.size))
+        .header('content-disposition', `inline; filename*=UTF-8''${encodeURIComponent(file.name)}`)
+        .header('x-content-type-options', 'nosniff')
+        .header('cache-control', 'private, max-age=300')
+        .send(stream);
+    },
+  );
+}

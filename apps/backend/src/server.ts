@@ -1,0 +1,104 @@
+// Wires the real dependencies together: connects (with start-up retries), migrates, makes sure the
+// bucket exists, and returns the app plus an orderly close() for graceful shutdown.
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { Pool } from 'pg';
+import pino from 'pino';
+import { buildApp } from './app';
+import { SessionStore } from './auth/sessions';
+import { TokenSigner } from './auth/tokens';
+import type { AppConfig } from './config';
+import type { AppContext } from './context';
+import { ConversationRepository } from './conversations';
+import { FileRepository } from './files';
+import { migrate } from './migrations';
+import { createObjectClient, ensureBucket } from './object-storage';
+import { RealtimeHub } from './realtime';
+import { retryUntil } from './startup';
+import { FileMessageStore } from './store/file-message-store';
+import type { MessageStore } from './store/message-store';
+import { PgMessageStore } from './store/pg-message-store';
+import { UserRepository } from './users';
+
+export interface Server {
+  readonly app: FastifyInstance;
+  readonly ctx: AppContext;
+  /** Stops accepting, lets in-flight requests finish, then closes every pool and connection. */
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** How long start-up waits for postgres, redis and S3 (default 60 s). */
+  readonly startupTimeoutMs?: number;
+  readonly logger?: pino.Logger | false;
+}
+
+export async function createServer(config: AppConfig, opts: ServerOptions = {}): Promise<Server> {
+  const log = opts.logger === false ? pino({ level: 'silent' }) : (opts.logger ?? pino({ level: config.logLevel }));
+  const deadline = opts.startupTimeoutMs ?? 60_000;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
+  };
+
+  try {
+    const pool = new Pool({ connectionString: config.databaseUrl, max: 10, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000 });
+    pool.on('error', (err) => log.warn({ err: err.message }, 'idle postgres client failed'));
+    cleanups.push(() => pool.end());
+    const { applied } = await retryUntil('postgres', deadline, log, () => migrate(pool));
+    log.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date');
+
+    // No offline queue: while redis is down, commands fail at once (fast 503s) instead of hanging.
+    const redisOpts = { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 3000 };
+    const redis = new Redis(config.redisUrl, redisOpts);
+    const subscriber = new Redis(config.redisUrl, redisOpts);
+    for (const [name, r] of [['redis', redis], ['redis subscriber', subscriber]] as const) {
+      r.on('error', (err: Error) => log.warn({ err: err.message }, `${name} error`));
+      cleanups.push(() => r.quit().catch(() => r.disconnect()));
+    }
+    await retryUntil('redis', deadline, log, () => redis.connect().catch((err) => { redis.disconnect(); throw err; }));
+    await retryUntil('redis', deadline, log, () => subscriber.connect().catch((err) => { subscriber.disconnect(); throw err; }));
+
+    const minio = createObjectClient(config.s3);
+    if (await retryUntil('s3', deadline, log, () => ensureBucket(minio, config.s3))) log.info({ bucket: config.s3.bucket }, 'bucket created');
+
+    let messages: MessageStore;
+    if (config.storageDriver === 'file') {
+      const fileStore = await FileMessageStore.open(config.dataDir);
+      log.warn({ file: fileStore.file }, 'STORAGE_DRIVER=file: messages are kept in a local JSON file (single replica, local trials only)');
+      messages = fileStore;
+    } else {
+      messages = new PgMessageStore(pool);
+    }
+    cleanups.push(() => messages.close());
+
+    const ctxBase = {
+      config,
+      pool,
+      redis,
+      minio,
+      users: new UserRepository(pool),
+      conversations: new ConversationRepository(pool),
+      files: new FileRepository(pool),
+      messages,
+      sessions: new SessionStore(redis),
+      tokens: new TokenSigner(config.jwtSecret, config.jwtSecretPrevious),
+    };
+    const hub = new RealtimeHub(redis, subscriber, log);
+    const ctx: AppContext = { ...ctxBase, hub };
+    const app = buildApp(ctx, { logger: log });
+    await hub.start();
+    return {
+      app,
+      ctx,
+      close: async () => {
+        await app.close();
+        hub.closeAll();
+        await cleanup();
+      },
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
