@@ -1,0 +1,220 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfig } from "../../components/config";
+import { isSecretValue, plainParts, Recorded, unwrap } from "./helpers/recordingMocks";
+import { MockRun, runStack } from "./helpers/runStack";
+import { stackConfig } from "./helpers/stackFiles";
+
+const CONTAINER = "docker:index/container:Container";
+const DATA_SERVICES = ["postgres", "redis", "minio"];
+const LONG_RUNNING = ["postgres", "redis", "minio", "backend", "web", "next", "nginx"];
+
+type Port = { internal: number; external: number; ip: string };
+type Net = { name: string; aliases: string[] };
+type Label = { label: string; value: string };
+
+function ports(c: Recorded): Port[] {
+    return (unwrap(c.inputs.ports) as Port[] | undefined) ?? [];
+}
+function label(c: Recorded, key: string): string | undefined {
+    return (unwrap(c.inputs.labels) as Label[]).find((l) => l.label === key)?.value;
+}
+function service(c: Recorded): string {
+    return label(c, "com.imstack.service") ?? "";
+}
+function longRunning(run: MockRun): Recorded[] {
+    return run.mocks.containers().filter((c) => LONG_RUNNING.includes(service(c)));
+}
+
+for (const stackName of ["dev", "prod"] as const) {
+    describe(`program (${stackName} stack from Pulumi.${stackName}.yaml)`, function () {
+        let config: StackConfig;
+        let run: MockRun;
+
+        before(async function () {
+            config = stackConfig(stackName);
+            run = await runStack(config);
+        });
+
+        it("registers the component hierarchy with imstack:<module>:<Type> tokens", function () {
+            const types = new Set(run.mocks.resources.map((r) => r.type));
+            for (const t of ["imstack:stack:ImStack", "imstack:tiers:DataTier", "imstack:tiers:AppTier", "imstack:tiers:EdgeTier",
+                "imstack:secrets:StackSecrets", "imstack:network:StackNetworks", "imstack:data:PostgresRoles"]) {
+                assert.ok(types.has(t), `missing component ${t}`);
+            }
+        });
+
+        it("publishes ports as the environment requires", function () {
+            for (const c of run.mocks.containers()) {
+                const svc = service(c);
+                for (const p of ports(c)) {
+                    if (svc === "nginx") {
+                        assert.strictEqual(p.ip, "0.0.0.0");
+                        assert.ok([80, 443].includes(p.internal), `nginx publishes ${p.internal}`);
+                    } else {
+                        assert.strictEqual(stackName, "dev", `${svc} publishes ${p.external} in prod`);
+                        assert.strictEqual(p.ip, "127.0.0.1", `${svc} publishes ${p.external} on ${p.ip}`);
+                    }
+                }
+            }
+            const published = run.mocks.containers().filter((c) => ports(c).length > 0).map(service).sort();
+            if (stackName === "prod") {
+                assert.deepStrictEqual(published, ["nginx"]);
+            } else {
+                assert.deepStrictEqual(published, ["backend", "minio", "next", "nginx", "postgres", "redis", "web"]);
+                assert.deepStrictEqual(ports(run.mocks.container("postgres")).map((p) => p.external), [5432]);
+                assert.deepStrictEqual(ports(run.mocks.container("redis")).map((p) => p.external), [6379]);
+                assert.deepStrictEqual(ports(run.mocks.container("minio")).map((p) => p.external), [9000, 9001]);
+                assert.deepStrictEqual(ports(run.mocks.container("web")).map((p) => p.external), [5173]);
+                assert.deepStrictEqual(ports(run.mocks.container("next")).map((p) => p.external), [3000]);
+            }
+        });
+
+        it("attaches postgres, redis and minio only to the internal data network", function () {
+            const net = run.mocks.byType("docker:index/network:Network").find((n) => String(n.inputs.name).endsWith("-data"))!;
+            assert.strictEqual(net.inputs.internal, true);
+            const edge = run.mocks.byType("docker:index/network:Network").find((n) => String(n.inputs.name).endsWith("-edge"))!;
+            assert.notStrictEqual(edge.inputs.internal, true);
+            for (const svc of DATA_SERVICES) {
+                const c = run.mocks.container(svc);
+                const nets = unwrap(c.inputs.networksAdvanced) as Net[];
+                assert.deepStrictEqual(nets.map((n) => n.name), [`imstack-${stackName}-data`], svc);
+                assert.strictEqual(c.inputs.networkMode, `imstack-${stackName}-data`, `${svc} networkMode`);
+                assert.deepStrictEqual(nets[0].aliases, [svc]);
+            }
+            const nginx = run.mocks.container("nginx");
+            assert.deepStrictEqual((unwrap(nginx.inputs.networksAdvanced) as Net[]).map((n) => n.name), [`imstack-${stackName}-edge`]);
+            for (const b of run.mocks.containers().filter((c) => service(c) === "backend")) {
+                assert.deepStrictEqual((unwrap(b.inputs.networksAdvanced) as Net[]).map((n) => n.name).sort(),
+                    [`imstack-${stackName}-data`, `imstack-${stackName}-edge`]);
+            }
+        });
+
+        it("never shows a generated password in plain text in any recorded input", function () {
+            assert.ok(run.mocks.generatedSecrets.length >= 8, "passwords were generated");
+            for (const r of run.mocks.resources) {
+                const visible = JSON.stringify(plainParts(r.inputs));
+                for (const secret of run.mocks.generatedSecrets) {
+                    assert.ok(!visible.includes(secret), `${r.type} ${r.name} shows a password in plain text`);
+                }
+            }
+        });
+
+        it("passes every credential to containers and commands as a Pulumi secret", function () {
+            // An env list holding a secret travels as one secret value, so either the whole list
+            // or the entry itself must carry the secret signature.
+            const secretEnv = (c: Recorded, key: string) => {
+                const envs = c.inputs.envs;
+                const list = unwrap(envs) as string[];
+                assert.ok(list.some((e) => e.startsWith(`${key}=`)), `${c.inputs.name} env ${key} missing`);
+                if (isSecretValue(envs)) return;
+                const entry = (envs as unknown[]).find((e) => String(unwrap(e)).startsWith(`${key}=`));
+                assert.ok(isSecretValue(entry), `${c.inputs.name} env ${key} is not secret`);
+            };
+            for (const backend of run.mocks.containers().filter((c) => service(c) === "backend")) {
+                for (const key of ["DATABASE_URL", "REDIS_URL", "S3_SECRET_KEY", "JWT_SECRET", "JWT_SECRET_PREVIOUS"]) secretEnv(backend, key);
+            }
+            secretEnv(run.mocks.container("postgres"), "POSTGRES_PASSWORD");
+            secretEnv(run.mocks.container("redis"), "REDISCLI_AUTH");
+            secretEnv(run.mocks.container("minio"), "MINIO_ROOT_PASSWORD");
+            secretEnv(run.mocks.container("minio-init"), "MC_HOST_imstack");
+            secretEnv(run.mocks.container("minio-init"), "APP_SECRET_KEY");
+            const redis = run.mocks.container("redis");
+            const up = redis.inputs.uploads;
+            assert.ok(isSecretValue(up) || isSecretValue((up as Array<Record<string, unknown>>)[0].content), "redis.conf is not secret");
+            assert.match(String((unwrap(up) as Array<{ content: string }>)[0].content), /^requirepass Pw/m);
+            const cmd = run.mocks.byType("command:local:Command")[0];
+            assert.ok(isSecretValue(cmd.inputs.stdin), "ALTER ROLE stdin is not secret");
+            assert.ok(!String(unwrap(cmd.inputs.create)).match(/Pw[0-9a-f]{30}/), "password in the command line");
+        });
+
+        it("exports connection strings only as secrets", async function () {
+            for (const out of [run.stack.databaseUrl, run.stack.adminDatabaseUrl, run.stack.redisUrl, run.stack.s3Credentials]) {
+                assert.strictEqual(await pulumi.isSecret(out as pulumi.Output<unknown>), true);
+            }
+            for (const out of [run.stack.publicUrl, run.stack.urls, run.stack.containers]) {
+                assert.strictEqual(await pulumi.isSecret(out as pulumi.Output<unknown>), false);
+            }
+        });
+
+        it("gives every long-running container a healthcheck, limits, log caps, labels and a restart policy", function () {
+            const list = longRunning(run);
+            assert.strictEqual(list.length, 6 + config.app.backend.replicas);
+            for (const c of list) {
+                const svc = service(c);
+                const hc = unwrap(c.inputs.healthcheck) as Record<string, unknown>;
+                assert.ok(Array.isArray(hc.tests) && (hc.tests as string[]).length > 1, `${svc} healthcheck`);
+                assert.ok(hc.interval && hc.timeout && hc.retries, `${svc} healthcheck timings`);
+                assert.strictEqual(c.inputs.wait, true, `${svc} wait`);
+                assert.strictEqual(c.inputs.restart, "unless-stopped", `${svc} restart`);
+                assert.strictEqual(c.inputs.logDriver, "json-file");
+                assert.deepStrictEqual(c.inputs.logOpts, { "max-size": "10m", "max-file": "3" });
+                assert.deepStrictEqual(c.inputs.securityOpts, ["no-new-privileges:true"]);
+                const limits = config.resources[svc as keyof typeof config.resources];
+                assert.strictEqual(c.inputs.memory, limits.memoryMb, `${svc} memory`);
+                assert.strictEqual(c.inputs.cpus, String(limits.cpus), `${svc} cpus`);
+                assert.strictEqual(label(c, "com.imstack.stack"), stackName);
+                assert.ok(["data", "app", "edge"].includes(label(c, "com.imstack.tier")!), `${svc} tier label`);
+                assert.match(String(c.inputs.name), new RegExp(`^imstack-${stackName}-${svc}(-\\d+)?$`));
+                assert.ok(String(unwrap(c.inputs.image)).includes("sha256:"), `${svc} image by id or digest, got ${unwrap(c.inputs.image)}`);
+            }
+            const pgTests = (unwrap(run.mocks.container("postgres").inputs.healthcheck) as { tests: string[] }).tests.join(" ");
+            assert.match(pgTests, /pg_isready -h 127\.0\.0\.1/, "postgres healthcheck goes over TCP");
+        });
+
+        it("keeps data volumes on destroy, and protects them in prod", function () {
+            // Resource options are not visible to mocks, so check them on the resource objects.
+            const volumes = run.mocks.byType("docker:index/volume:Volume");
+            assert.deepStrictEqual(volumes.map((v) => v.inputs.name).sort(),
+                ["backups", "minio", "postgres", "redis"].map((p) => `imstack-${stackName}-${p}`));
+            const opts = volumeOptions(run);
+            for (const [name, o] of Object.entries(opts)) {
+                assert.strictEqual(o.retainOnDelete, true, `${name} retainOnDelete`);
+                assert.strictEqual(o.protect, stackName === "prod", `${name} protect`);
+            }
+            assert.strictEqual(Object.keys(opts).length, 4);
+        });
+
+        it(`runs ${stackName === "prod" ? 2 : 1} backend replica(s) with distinct names behind one alias`, function () {
+            const backends = run.mocks.containers().filter((c) => service(c) === "backend");
+            assert.strictEqual(backends.length, stackName === "prod" ? 2 : 1);
+            backends.forEach((b, i) => {
+                assert.strictEqual(b.inputs.name, `imstack-${stackName}-backend-${i + 1}`);
+                assert.strictEqual(label(b, "com.imstack.replica"), String(i + 1));
+                const edge = (unwrap(b.inputs.networksAdvanced) as Net[]).find((n) => n.name.endsWith("-edge"))!;
+                assert.deepStrictEqual(edge.aliases, ["backend", `backend-${i + 1}`]);
+            });
+        });
+
+        it("builds the app images from apps/ with the configured node base", function () {
+            const images = run.mocks.byType("docker:index/image:Image");
+            assert.deepStrictEqual(images.map((i) => i.inputs.imageName).sort(),
+                ["backend", "next", "web"].map((a) => `imstack-${stackName}/${a}:latest`));
+            for (const i of images) {
+                const build = i.inputs.build as { args: Record<string, string>; context: string };
+                assert.strictEqual(build.args.NODE_IMAGE, config.images.node);
+                assert.match(build.context, /apps\/(backend|web|next)$/);
+                assert.strictEqual(i.inputs.skipPush, true);
+            }
+        });
+
+        it("uploads an nginx config that routes every path and carries the upload limit", function () {
+            const nginx = run.mocks.container("nginx");
+            const uploads = unwrap(nginx.inputs.uploads) as Array<{ file: string; content: string }>;
+            const conf = uploads.find((u) => u.file === "/etc/nginx/nginx.conf")!.content;
+            assert.match(conf, new RegExp(`client_max_body_size ${config.limits.uploadMb}m;`));
+            for (const loc of ["location = /health", "location /api/", "location = /ws", "location /next", "location /"]) {
+                assert.ok(conf.includes(loc), loc);
+            }
+        });
+    });
+}
+
+/** retainOnDelete/protect of every Volume, from the captured resource options. */
+function volumeOptions(run: MockRun): Record<string, pulumi.CustomResourceOptions> {
+    const out: Record<string, pulumi.CustomResourceOptions> = {};
+    for (const [key, o] of run.options) {
+        if (key.startsWith("docker:index/volume:Volume::")) out[key.split("::")[1]] = o;
+    }
+    return out;
+}
