@@ -62,7 +62,7 @@ export class ArchiveWriter {
   async addStream(name: string, size: number, source: Readable, pax?: Record<string, string>): Promise<EntryDigest> {
     const hasher = new HashCounter(this.opts.onBytes);
     await new Promise<void>((resolve, reject) => {
-      const header: tar.Headers = { name, size, mode: 0o600, mtime: new Date(0), type: 'file' };
+      const header: Partial<tar.Header> & { name: string } = { name, size, mode: 0o600, mtime: new Date(0), type: 'file' };
       if (pax) header.pax = pax;
       const entry = this.pack.entry(header, (err?: Error | null) => (err ? reject(err) : resolve()));
       source.on('error', (e) => {
@@ -140,7 +140,7 @@ export async function readArchive(
   const seen = new Map<string, EntryDigest>();
   const extract = tar.extract();
   const consume = (async () => {
-    for await (const raw of extract as unknown as AsyncIterable<Readable & { header: tar.Headers }>) {
+    for await (const raw of extract as unknown as AsyncIterable<Readable & { header: tar.Header }>) {
       const h = raw.header;
       if (h.type !== 'file') {
         raw.resume();
@@ -157,7 +157,7 @@ export async function readArchive(
     }
   })();
   const reader = createReadStream(path);
-  if (onBytes) reader.on('data', (c: Buffer) => onBytes(c.length));
+  if (onBytes) reader.on('data', (c: Buffer | string) => onBytes(c.length));
   const stages: (NodeJS.ReadableStream | NodeJS.WritableStream)[] = [reader];
   if (encrypted) stages.push(new DecryptStream(backupKey ?? ''));
   stages.push(zlib.createGunzip(), extract as unknown as Writable);

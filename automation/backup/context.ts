@@ -1,0 +1,58 @@
+// What every operation needs: where archives live, how to reach the data services, and
+// where to report progress. Built from the environment in the job (config.ts) or by tests.
+import type { PgConnection } from './postgres';
+import type { S3Target } from './objects';
+
+export interface RedisTarget {
+  readonly host: string;
+  readonly port: number;
+  readonly password?: string;
+}
+
+export interface RemoteTarget extends S3Target {
+  /** Key prefix inside the remote bucket, e.g. "imstack/prod/". */
+  readonly prefix: string;
+}
+
+export type ProgressEvent =
+  | { readonly type: 'phase'; readonly phase: string; readonly detail?: string }
+  | { readonly type: 'progress'; readonly phase: string; readonly bytes: number; readonly objects: number };
+
+export interface BackupContext {
+  readonly stack: string;
+  /** The backups volume (/backups in the job container). */
+  readonly backupDir: string;
+  /** Empty or undefined: archives are not encrypted. */
+  readonly backupKey?: string;
+  readonly postgres?: PgConnection;
+  readonly s3?: S3Target;
+  readonly redis?: RedisTarget;
+  readonly remote?: RemoteTarget;
+  readonly gzipLevel?: number;
+  readonly now?: () => Date;
+  readonly onProgress?: (e: ProgressEvent) => void;
+}
+
+export function nowOf(ctx: BackupContext): Date {
+  return ctx.now ? ctx.now() : new Date();
+}
+
+/** Throttled byte/object counter for progress output. */
+export class Progress {
+  bytes = 0;
+  objects = 0;
+  private last = 0;
+  constructor(private readonly ctx: BackupContext, private readonly phase: string) {}
+  add(bytes: number, objects = 0): void {
+    this.bytes += bytes;
+    this.objects += objects;
+    const t = Date.now();
+    if (objects || t - this.last > 500) {
+      this.last = t;
+      this.ctx.onProgress?.({ type: 'progress', phase: this.phase, bytes: this.bytes, objects: this.objects });
+    }
+  }
+  done(): void {
+    this.ctx.onProgress?.({ type: 'progress', phase: this.phase, bytes: this.bytes, objects: this.objects });
+  }
+}

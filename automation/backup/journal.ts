@@ -1,0 +1,50 @@
+// The restore journal: a small file in the backups volume saying what a restore is about to
+// do, written before each irreversible step. If the process dies, the next run reads it and
+// puts the previous data back (see recover.ts).
+import { promises as fsp } from 'fs';
+import { join } from 'path';
+import { Component } from './manifest';
+
+export type RestorePhase = 'prepared' | 'objects' | 'committed';
+
+export interface RestoreJournal {
+  readonly archive: string;
+  /** Archive holding the data as it was before this restore. */
+  readonly safety: string;
+  readonly components: readonly Component[];
+  readonly database?: string;
+  readonly staging?: string;
+  /** Name the live database gets while the restored one takes its place. */
+  readonly previous?: string;
+  /** prepared: nothing live touched yet except possibly the atomic db swap; objects: the bucket is being changed. */
+  readonly phase: RestorePhase;
+  readonly startedAt: string;
+}
+
+export const JOURNAL_FILE = 'restore-journal.json';
+
+export async function readJournal(dir: string): Promise<RestoreJournal | undefined> {
+  try {
+    return JSON.parse(await fsp.readFile(join(dir, JOURNAL_FILE), 'utf8')) as RestoreJournal;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`restore journal ${JOURNAL_FILE} is unreadable (${(e as Error).message}); inspect it before retrying`);
+  }
+}
+
+/** Durable write: temp file, fsync, rename, so a crash leaves either the old or the new journal. */
+export async function writeJournal(dir: string, j: RestoreJournal): Promise<void> {
+  const tmp = join(dir, `.${JOURNAL_FILE}.tmp`);
+  const fh = await fsp.open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(JSON.stringify(j, null, 2) + '\n');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await fsp.rename(tmp, join(dir, JOURNAL_FILE));
+}
+
+export async function clearJournal(dir: string): Promise<void> {
+  await fsp.rm(join(dir, JOURNAL_FILE), { force: true });
+}

@@ -1,0 +1,192 @@
+// PostgreSQL side of backup and restore: consistent dump with row counts from the same
+// snapshot, dump validation, restore into a staging database and an atomic swap.
+// Credentials travel in the child's environment (PGPASSWORD), never in its arguments.
+import { spawn } from 'child_process';
+import { join } from 'path';
+import { Readable, Writable } from 'stream';
+import { Client } from 'pg';
+
+export interface PgConnection {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  /** The application database that is backed up and restored. */
+  readonly database: string;
+  /** Where pg_dump/pg_restore live; empty means PATH. */
+  readonly binDir?: string;
+}
+
+function bin(conn: PgConnection, name: string): string {
+  return conn.binDir ? join(conn.binDir, name) : name;
+}
+
+function childEnv(conn: PgConnection, database: string): NodeJS.ProcessEnv {
+  return { ...process.env, PGHOST: conn.host, PGPORT: String(conn.port), PGUSER: conn.user, PGPASSWORD: conn.password, PGDATABASE: database };
+}
+
+export function quoteIdent(name: string): string {
+  return '"' + name.replace(/"/g, '""') + '"';
+}
+
+async function client(conn: PgConnection, database: string): Promise<Client> {
+  const c = new Client({ host: conn.host, port: conn.port, user: conn.user, password: conn.password, database });
+  await c.connect();
+  return c;
+}
+
+/** Runs a pg tool; resolves with stdout, rejects with its stderr (which never holds the password). */
+function runTool(conn: PgConnection, tool: string, args: string[], database: string, stdin?: Readable): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin(conn, tool), args, { env: childEnv(conn, database), stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-4000)));
+    child.on('error', (e) => reject(new Error(`${tool} could not start: ${e.message}`)));
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${tool} exited with ${code}: ${err.trim()}`))));
+    if (stdin && child.stdin) feedStdin(stdin, child.stdin);
+  });
+}
+
+/** Pipes into a child's stdin, but keeps draining the source if the child stops reading early. */
+function feedStdin(source: Readable, stdin: Writable): void {
+  let open = true;
+  stdin.on('error', () => (open = false));
+  stdin.on('close', () => (open = false));
+  const sink = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      if (!open) return cb();
+      stdin.write(chunk, () => cb());
+    },
+    final(cb) {
+      if (open) stdin.end();
+      cb();
+    },
+  });
+  source.pipe(sink);
+}
+
+export async function pgDumpVersion(conn: PgConnection): Promise<string> {
+  return (await runTool(conn, 'pg_dump', ['--version'], conn.database)).trim();
+}
+
+async function countRows(c: Client): Promise<Record<string, number>> {
+  const tables = await c.query<{ s: string; t: string }>(
+    `SELECT n.nspname AS s, c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+     ORDER BY 1, 2`,
+  );
+  const counts: Record<string, number> = {};
+  for (const { s, t } of tables.rows) {
+    const r = await c.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${quoteIdent(s)}.${quoteIdent(t)}`);
+    counts[`${s}.${t}`] = Number(r.rows[0].n);
+  }
+  return counts;
+}
+
+/**
+ * Dumps the database (pg_dump -Fc) to `outPath`. Row counts are taken in a repeatable-read
+ * transaction whose snapshot pg_dump reuses, so the counts describe exactly the dumped data.
+ */
+export async function dumpDatabase(conn: PgConnection, outPath: string): Promise<{ rowCounts: Record<string, number> }> {
+  const c = await client(conn, conn.database);
+  try {
+    await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const snap = (await c.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0].s;
+    const rowCounts = await countRows(c);
+    await runTool(conn, 'pg_dump', ['-Fc', '--snapshot', snap, '-f', outPath], conn.database);
+    await c.query('COMMIT');
+    return { rowCounts };
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/** `pg_restore --list` must accept the dump; read from a stream so no copy is needed. */
+export async function checkDumpList(conn: PgConnection, dump: Readable): Promise<void> {
+  await runTool(conn, 'pg_restore', ['--list'], conn.database, dump);
+}
+
+export async function databaseExists(conn: PgConnection, name: string): Promise<boolean> {
+  const c = await client(conn, 'postgres');
+  try {
+    return (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+  } finally {
+    await c.end();
+  }
+}
+
+export async function dropDatabase(conn: PgConnection, name: string): Promise<void> {
+  if (name === conn.database) throw new Error('refusing to drop the live database');
+  const c = await client(conn, 'postgres');
+  try {
+    await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+    await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Creates `staging` like the live database (owner, encoding, collation) and restores the dump into it. */
+export async function restoreIntoStaging(conn: PgConnection, staging: string, dumpPath: string): Promise<Record<string, number>> {
+  const admin = await client(conn, 'postgres');
+  try {
+    const live = await admin.query<{ owner: string; enc: string; coll: string; ctype: string }>(
+      `SELECT pg_get_userbyid(datdba) AS owner, pg_encoding_to_char(encoding) AS enc, datcollate AS coll, datctype AS ctype
+       FROM pg_database WHERE datname = $1`,
+      [conn.database],
+    );
+    const l = live.rows[0];
+    const opts = l
+      ? ` OWNER ${quoteIdent(l.owner)} ENCODING '${l.enc}' LC_COLLATE '${l.coll.replace(/'/g, "''")}' LC_CTYPE '${l.ctype.replace(/'/g, "''")}'`
+      : '';
+    await admin.query(`CREATE DATABASE ${quoteIdent(staging)} TEMPLATE template0${opts}`);
+  } finally {
+    await admin.end();
+  }
+  await runTool(conn, 'pg_restore', ['--exit-on-error', '--single-transaction', '-d', staging, dumpPath], staging);
+  const c = await client(conn, staging);
+  try {
+    return await countRows(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * Renames `from`→`to` pairs in one transaction, so the swap either happens completely or not
+ * at all, even if this process is killed. Sessions on the databases are terminated first
+ * (the backends have been stopped by then; this catches stragglers), with a few retries.
+ */
+export async function renameDatabases(conn: PgConnection, renames: ReadonlyArray<readonly [string, string]>): Promise<void> {
+  const c = await client(conn, 'postgres');
+  try {
+    const names = renames.map(([from]) => from);
+    for (let attempt = 1; ; attempt++) {
+      await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ANY($1) AND pid <> pg_backend_pid()', [names]);
+      try {
+        await c.query('BEGIN');
+        for (const [from, to] of renames) await c.query(`ALTER DATABASE ${quoteIdent(from)} RENAME TO ${quoteIdent(to)}`);
+        await c.query('COMMIT');
+        return;
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        if (attempt >= 10 || !/being accessed by other users/.test((e as Error).message)) throw e;
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
+  } finally {
+    await c.end();
+  }
+}
+
+export async function liveRowCounts(conn: PgConnection): Promise<Record<string, number>> {
+  const c = await client(conn, conn.database);
+  try {
+    return await countRows(c);
+  } finally {
+    await c.end();
+  }
+}
+

@@ -1,0 +1,121 @@
+// The backups volume: archive listing, per-archive sidecar info, path resolution and the
+// lock that keeps a scheduled backup and a manual restore from running at the same time.
+import { promises as fsp } from 'fs';
+import { basename, join, resolve } from 'path';
+import { Component, ArchiveRejected, BackupKind } from './manifest';
+import { parseArchiveName } from './naming';
+
+/** Stored next to each archive as `<archive>.info.json`; holds no secrets and no table names. */
+export interface ArchiveInfo {
+  readonly file: string;
+  readonly stack: string;
+  readonly createdAt: string;
+  readonly components: readonly Component[];
+  readonly kind: BackupKind;
+  readonly encrypted: boolean;
+  readonly bytes: number;
+  readonly objectCount: number;
+  readonly lastVerified?: { readonly at: string; readonly ok: boolean; readonly reason?: string };
+}
+
+export interface LocalArchive {
+  readonly file: string;
+  readonly path: string;
+  readonly stack: string;
+  readonly createdAt: Date;
+  readonly encrypted: boolean;
+  readonly bytes: number;
+  readonly info?: ArchiveInfo;
+}
+
+export const infoPath = (archivePath: string): string => `${archivePath}.info.json`;
+export const WORK_DIR = '.work';
+
+export async function readInfo(archivePath: string): Promise<ArchiveInfo | undefined> {
+  try {
+    return JSON.parse(await fsp.readFile(infoPath(archivePath), 'utf8')) as ArchiveInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function writeInfo(archivePath: string, info: ArchiveInfo): Promise<void> {
+  const tmp = `${infoPath(archivePath)}.tmp`;
+  await fsp.writeFile(tmp, JSON.stringify(info, null, 2) + '\n');
+  await fsp.rename(tmp, infoPath(archivePath));
+}
+
+export async function listLocal(dir: string, stack?: string): Promise<LocalArchive[]> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const out: LocalArchive[] = [];
+  for (const file of names) {
+    const n = parseArchiveName(file);
+    if (!n || (stack && n.stack !== stack)) continue;
+    const path = join(dir, file);
+    const st = await fsp.stat(path).catch(() => null);
+    if (!st?.isFile()) continue;
+    out.push({ file, path, stack: n.stack, createdAt: n.createdAt, encrypted: n.encrypted, bytes: st.size, info: await readInfo(path) });
+  }
+  return out.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+}
+
+/** A bare name is looked up in the backups volume; anything with a slash is a path. */
+export async function resolveArchive(dir: string, fileOrName: string): Promise<string> {
+  const p = fileOrName.includes('/') ? resolve(fileOrName) : join(dir, fileOrName);
+  const st = await fsp.stat(p).catch(() => null);
+  if (!st?.isFile()) throw new ArchiveRejected('missing-file', `backup "${fileOrName}" not found${fileOrName.includes('/') ? '' : ` in ${dir}`}`);
+  if (!parseArchiveName(basename(p))) {
+    throw new ArchiveRejected('malformed', `"${basename(p)}" is not named like a backup (backup_<stack>_<YYYYMMDD_HHMMSS>.tar.gz[.enc])`);
+  }
+  return p;
+}
+
+export async function removeArchive(path: string): Promise<void> {
+  await fsp.rm(path, { force: true });
+  await fsp.rm(infoPath(path), { force: true });
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Exclusive lock on the backups volume. A lock left by a killed process (its pid is gone)
+ * is taken over; the interrupted work is then resolved by the restore journal.
+ */
+export async function withLock<T>(dir: string, what: string, fn: () => Promise<T>): Promise<T> {
+  const lock = join(dir, '.lock');
+  await fsp.mkdir(dir, { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await fsp.writeFile(lock, JSON.stringify({ pid: process.pid, what, at: new Date().toISOString() }), { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) {
+        const holder = await fsp.readFile(lock, 'utf8').catch(() => '{}');
+        throw new Error(`another backup operation is running (${holder}); try again when it has finished`);
+      }
+      const holder = JSON.parse(await fsp.readFile(lock, 'utf8').catch(() => '{}')) as { pid?: number };
+      if (holder.pid && pidAlive(holder.pid) && holder.pid !== process.pid) {
+        throw new Error(`another backup operation is running (pid ${holder.pid}); try again when it has finished`);
+      }
+      await fsp.rm(lock, { force: true });
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await fsp.rm(lock, { force: true });
+  }
+}
