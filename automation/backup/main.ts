@@ -1,0 +1,119 @@
+// Entry point inside the backup job container (compiled to dist/automation/backup/main.js).
+//   main.js job                                   run the scheduler until SIGTERM
+//   main.js backup [all|postgres|minio|redis]... [--remote]
+//   main.js verify <file>   restore <file> [--postgres-only|--minio-only] [--hooks stdio]
+//   main.js list [--remote]  prune [--dry-run]  status  recover [--hooks stdio]
+// With --json every line on stdout is one JSON event; the last one is {"type":"result",...}
+// or {"type":"error",...}. imctl runs these through `docker exec` and parses the lines.
+// --hooks stdio: restore prints {"type":"hook","name":"enterMaintenance"} and waits for one
+// line on stdin ({"ok":true} or {"ok":false,"error":"..."}), so the caller outside the
+// container can switch nginx and stop/start the backends.
+import { createInterface } from 'readline';
+import { Command } from 'commander';
+import { parseComponents, settingsFromEnv } from './config';
+import { BackupContext, ProgressEvent } from './context';
+import { prune } from './prune';
+import { listRemote } from './remote';
+import { recoverInterrupted, restore, RestoreHooks } from './restore';
+import { runBackup } from './run';
+import { startScheduler } from './scheduler';
+import { backupHealth, readStatus } from './status';
+import { listLocal } from './store';
+import { verify } from './verify';
+
+export type OutputEvent = ProgressEvent | { type: 'result'; data: unknown } | { type: 'error'; message: string; code?: string } | { type: 'hook'; name: keyof RestoreHooks } | { type: 'log'; message: string };
+
+function stdioHooks(emit: (e: OutputEvent) => void): RestoreHooks {
+  const rl = createInterface({ input: process.stdin });
+  const lines = rl[Symbol.asyncIterator]();
+  const ask = async (name: keyof RestoreHooks): Promise<void> => {
+    emit({ type: 'hook', name });
+    const next = await lines.next();
+    if (next.done) throw new Error(`caller went away during ${name}`);
+    const reply = JSON.parse(next.value) as { ok: boolean; error?: string };
+    if (!reply.ok) throw new Error(`${name} failed: ${reply.error ?? 'unknown error'}`);
+  };
+  return { enterMaintenance: () => ask('enterMaintenance'), leaveMaintenance: () => ask('leaveMaintenance') };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('imstack-backup').option('--json', 'one JSON event per line').exitOverride();
+  let json = false;
+  const emit = (e: OutputEvent): void => {
+    if (json) process.stdout.write(JSON.stringify(e) + '\n');
+    else if (e.type === 'phase') process.stderr.write(`${e.phase}: ${e.detail ?? ''}\n`);
+    else if (e.type === 'progress') process.stderr.write(`${e.phase}: ${(e.bytes / 1048576).toFixed(1)} MiB, ${e.objects} objects\n`);
+    else if (e.type === 'result') process.stdout.write(JSON.stringify(e.data, null, 2) + '\n');
+    else if (e.type === 'error') process.stderr.write(`error: ${e.message}\n`);
+    else if (e.type === 'log') process.stderr.write(e.message + '\n');
+  };
+  const ctx = (): BackupContext => {
+    json = Boolean(program.opts().json);
+    return { ...settingsFromEnv().ctx, onProgress: emit };
+  };
+  const result = (data: unknown): void => emit({ type: 'result', data });
+
+  program.command('job').action(async () => {
+    const s = settingsFromEnv();
+    const c = { ...s, ctx: { ...s.ctx, onProgress: undefined } };
+    const sched = await startScheduler(c, {
+      onRun: (r) => console.log(`${new Date().toISOString()} backup ok: ${r.backup.file} (${r.backup.bytes} bytes)${r.remote ? `, remote ${r.remote.ok ? 'ok' : 'FAILED: ' + r.remote.reason}` : ''}`),
+      onError: (e) => console.error(`${new Date().toISOString()} backup FAILED: ${e.message}`),
+    });
+    console.log(`backup job for stack ${c.ctx.stack}: schedule "${c.schedule}" (${c.timezone}), next run ${sched.nextRun()?.toISOString()}`);
+    await new Promise<void>((res) => {
+      process.once('SIGTERM', res);
+      process.once('SIGINT', res);
+    });
+    sched.stop();
+  });
+  program.command('backup').argument('[components...]').option('--remote').action(async (components: string[], o: { remote?: boolean }) => {
+    const c = ctx();
+    const r = await runBackup(c, { components: parseComponents(components.length ? components.join(',') : 'all'), kind: 'manual', remote: o.remote });
+    result({ file: r.backup.file, bytes: r.backup.bytes, durationMs: r.backup.durationMs, objectCount: r.backup.manifest.objectCount, rowCounts: r.backup.manifest.rowCounts, remote: r.remote });
+  });
+  program.command('verify').argument('<file>').action(async (file: string) => {
+    const r = await verify(ctx(), file);
+    result({ file: r.path, ok: true, createdAt: r.manifest.createdAt, components: r.manifest.components, entries: r.manifest.entries.length, objectCount: r.manifest.objectCount, rowCounts: r.manifest.rowCounts });
+  });
+  program.command('restore').argument('<file>').option('--postgres-only').option('--minio-only').option('--hooks <mode>', 'stdio: ask the caller to enter/leave maintenance').action(async (file: string, o: { postgresOnly?: boolean; minioOnly?: boolean; hooks?: string }) => {
+    const c = ctx();
+    const r = await restore(c, file, { postgresOnly: o.postgresOnly, minioOnly: o.minioOnly, hooks: o.hooks === 'stdio' ? stdioHooks(emit) : undefined });
+    result(r);
+  });
+  program.command('recover').option('--hooks <mode>').action(async (o: { hooks?: string }) => {
+    const c = ctx();
+    const j = await recoverInterrupted(c, o.hooks === 'stdio' ? stdioHooks(emit) : undefined);
+    result({ recovered: j ?? null });
+  });
+  program.command('list').option('--remote').action(async (o: { remote?: boolean }) => {
+    const c = ctx();
+    const local = (await listLocal(c.backupDir, c.stack)).map((a) => ({ where: 'local', file: a.file, bytes: a.bytes, createdAt: a.createdAt.toISOString(), encrypted: a.encrypted, components: a.info?.components, kind: a.info?.kind, lastVerified: a.info?.lastVerified }));
+    const remote = o.remote && c.remote ? (await listRemote(c.remote, c.stack)).map((a) => ({ where: 'remote', file: a.file, bytes: a.bytes, createdAt: a.createdAt.toISOString(), encrypted: a.encrypted })) : [];
+    result([...local, ...remote]);
+  });
+  program.command('prune').option('--dry-run').action(async (o: { dryRun?: boolean }) => {
+    const s = settingsFromEnv();
+    ctx();
+    result(await prune(s.ctx, s.retention, Boolean(o.dryRun)));
+  });
+  program.command('status').action(async () => {
+    const c = ctx();
+    const st = await readStatus(c.backupDir);
+    result({ ...st, health: backupHealth(st, new Date()) });
+  });
+
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    const err = e as Error & { code?: string; exitCode?: number };
+    if (err.code?.startsWith('commander.')) return err.exitCode ?? 2;
+    emit({ type: 'error', message: err.message, code: err.name === 'ArchiveRejected' ? (err as { code?: string }).code : err.name });
+    return err.name === 'ArchiveRejected' ? 3 : err.name === 'RestoreFailed' ? 4 : 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).then((code) => process.exit(code));
+}

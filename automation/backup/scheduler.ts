@@ -1,0 +1,41 @@
+// The long-running side of the job container: fires runBackup on the cron schedule and keeps
+// status.json's nextRun current. `protect` stops a slow run from overlapping the next one.
+import { Cron } from 'croner';
+import { JobSettings } from './config';
+import { runBackup, RunResult } from './run';
+import { updateStatus } from './status';
+
+export interface Scheduler {
+  nextRun(): Date | null;
+  stop(): void;
+}
+
+export interface SchedulerEvents {
+  onRun?(result: RunResult): void;
+  onError?(error: Error): void;
+}
+
+export async function startScheduler(s: JobSettings, events: SchedulerEvents = {}): Promise<Scheduler> {
+  let job: Cron;
+  try {
+    new Cron(s.schedule, { timezone: s.timezone, paused: true }).stop();
+  } catch (e) {
+    throw new Error(`BACKUP_SCHEDULE "${s.schedule}" / BACKUP_TIMEZONE "${s.timezone}" is not valid: ${(e as Error).message}`);
+  }
+  const recordNext = (): Promise<unknown> =>
+    updateStatus(s.ctx.backupDir, { nextRun: job.nextRun()?.toISOString(), schedule: s.schedule, timezone: s.timezone });
+  const tick = async (): Promise<void> => {
+    try {
+      const r = await runBackup(s.ctx, { components: s.components, kind: 'scheduled', retention: s.retention, remote: Boolean(s.ctx.remote) });
+      events.onRun?.(r);
+    } catch (e) {
+      // Already recorded as lastFailure in status.json by runBackup.
+      events.onError?.(e as Error);
+    } finally {
+      await recordNext().catch(() => undefined);
+    }
+  };
+  job = new Cron(s.schedule, { timezone: s.timezone, protect: true }, tick);
+  await recordNext();
+  return { nextRun: () => job.nextRun(), stop: () => job.stop() };
+}

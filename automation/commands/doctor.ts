@@ -1,0 +1,156 @@
+// imctl doctor: is this machine ready to run imstack? Each problem comes with its fix.
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Command } from 'commander';
+import type { App } from '../app';
+import { formatBytes, parseSize } from '../cli/duration';
+import { renderTable } from '../cli/table';
+import type { Ctx } from '../context';
+import { ExitCode, ImctlError } from '../errors';
+import { chooseBackend } from '../pulumi/backend';
+import { INSTALL_HINT } from '../pulumi/hints';
+import { describePassphraseSource, PASSPHRASE_HINT } from '../pulumi/passphrase';
+
+export const order = 210;
+
+export type DoctorStatus = 'ok' | 'warn' | 'fail';
+export interface DoctorCheck {
+  name: string;
+  status: DoctorStatus;
+  detail: string;
+  fix?: string;
+}
+
+const MIN_NODE = [20, 19] as const;
+
+function nodeCheck(version: string): DoctorCheck {
+  const [major, minor] = version.split('.').map(Number);
+  const ok = major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
+  return ok
+    ? { name: 'node', status: 'ok', detail: `Node ${version}` }
+    : { name: 'node', status: 'fail', detail: `Node ${version} is older than ${MIN_NODE.join('.')}`, fix: 'install Node 20.19 or newer (https://nodejs.org, or your distribution\'s nodesource packages)' };
+}
+
+async function pulumiCheck(ctx: Ctx): Promise<DoctorCheck> {
+  let version: string | null;
+  try {
+    version = await ctx.deps.pulumi.version();
+  } catch (e) {
+    return { name: 'pulumi', status: 'fail', detail: (e instanceof Error ? e.message : String(e)).split('\n')[0], fix: INSTALL_HINT };
+  }
+  if (version) return { name: 'pulumi', status: 'ok', detail: `Pulumi CLI ${version}` };
+  try {
+    if (await ctx.offerPulumiInstall()) {
+      const installed = await ctx.deps.pulumi.version();
+      return { name: 'pulumi', status: 'ok', detail: `Pulumi CLI ${installed ?? 'installed'}` };
+    }
+  } catch (e) {
+    return { name: 'pulumi', status: 'fail', detail: e instanceof ImctlError ? e.message : String(e), fix: INSTALL_HINT };
+  }
+  return { name: 'pulumi', status: 'fail', detail: 'Pulumi CLI not installed (no `pulumi` on PATH)', fix: INSTALL_HINT };
+}
+
+async function dockerCheck(ctx: Ctx): Promise<DoctorCheck> {
+  try {
+    await ctx.deps.docker.ping();
+    const v = await ctx.deps.docker.version();
+    return { name: 'docker', status: 'ok', detail: `Docker engine ${v.version} (API ${v.apiVersion})` };
+  } catch (e) {
+    const err = e instanceof ImctlError ? e : undefined;
+    return { name: 'docker', status: 'fail', detail: err?.message ?? String(e), fix: err?.hint ?? 'start the Docker engine and check DOCKER_HOST' };
+  }
+}
+
+function passphraseCheck(ctx: Ctx): DoctorCheck {
+  const env = ctx.deps.env;
+  const source = describePassphraseSource(env);
+  if (env.PULUMI_CONFIG_PASSPHRASE === undefined && env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+    try {
+      fs.accessSync(env.PULUMI_CONFIG_PASSPHRASE_FILE, fs.constants.R_OK);
+    } catch {
+      return { name: 'passphrase', status: 'fail', detail: `PULUMI_CONFIG_PASSPHRASE_FILE ${env.PULUMI_CONFIG_PASSPHRASE_FILE} is not readable`, fix: 'point it at a readable file holding the passphrase' };
+    }
+  }
+  if (source) {
+    if (env.PULUMI_CONFIG_PASSPHRASE === '') return { name: 'passphrase', status: 'warn', detail: 'PULUMI_CONFIG_PASSPHRASE is empty: stack secrets are only obscured', fix: 'use a real passphrase for anything but local trials' };
+    return { name: 'passphrase', status: 'ok', detail: `from ${source}` };
+  }
+  if (ctx.deps.prompter.interactive) return { name: 'passphrase', status: 'warn', detail: 'not set; imctl will ask for it on this terminal', fix: PASSPHRASE_HINT };
+  return { name: 'passphrase', status: 'fail', detail: 'not set, and there is no terminal to ask on', fix: PASSPHRASE_HINT };
+}
+
+function projectCheck(ctx: Ctx): DoctorCheck[] {
+  const dir = ctx.deps.projectDir;
+  const out: DoctorCheck[] = [];
+  if (!fs.existsSync(path.join(dir, 'Pulumi.yaml'))) {
+    out.push({ name: 'project', status: 'fail', detail: `no Pulumi.yaml in ${dir}`, fix: 'run imctl from the imstack checkout, or set IMSTACK_PROJECT_DIR' });
+  } else if (!fs.existsSync(path.join(dir, `Pulumi.${ctx.stack}.yaml`))) {
+    out.push({ name: 'project', status: 'warn', detail: `no Pulumi.${ctx.stack}.yaml: stack ${ctx.stack} uses defaults only`, fix: 'copy Pulumi.dev.yaml, or pick a stack with --stack' });
+  } else {
+    out.push({ name: 'project', status: 'ok', detail: `${dir}, stack ${ctx.stack}` });
+  }
+  const backend = chooseBackend(dir, ctx.deps.env);
+  if (backend.localDir) {
+    const parent = fs.existsSync(backend.localDir) ? backend.localDir : path.dirname(backend.localDir);
+    try {
+      fs.accessSync(parent, fs.constants.W_OK);
+      out.push({ name: 'state backend', status: 'ok', detail: backend.url });
+    } catch {
+      out.push({ name: 'state backend', status: 'fail', detail: `${backend.localDir} is not writable`, fix: 'fix its permissions, or set PULUMI_BACKEND_URL' });
+    }
+  } else {
+    out.push({ name: 'state backend', status: 'ok', detail: backend.url });
+  }
+  return out;
+}
+
+async function diskChecks(ctx: Ctx, minFree: number, dockerOk: boolean): Promise<DoctorCheck[]> {
+  const places: Array<[string, string]> = [['disk project', ctx.deps.projectDir]];
+  if (dockerOk) {
+    try {
+      places.push(['disk docker', await ctx.deps.docker.dataRoot()]);
+    } catch {
+      // Reported by the docker check already.
+    }
+  }
+  const out: DoctorCheck[] = [];
+  for (const [name, p] of places) {
+    const space = await ctx.deps.probes.disk(p);
+    if (!space) out.push({ name, status: 'warn', detail: `${p}: cannot measure (not on this machine)` });
+    else if (space.freeBytes < minFree) out.push({ name, status: 'warn', detail: `${p}: ${formatBytes(space.freeBytes)} free`, fix: `free space (docker system prune, old backups): at least ${formatBytes(minFree)} recommended` });
+    else out.push({ name, status: 'ok', detail: `${p}: ${formatBytes(space.freeBytes)} free` });
+  }
+  return out;
+}
+
+export function register(program: Command, app: App): void {
+  program
+    .command('doctor')
+    .helpGroup('Health and diagnostics:')
+    .description('check this machine: Node, Pulumi CLI, Docker engine, passphrase, project, disk space; each problem with its fix')
+    .option('--min-free <size>', 'warn below this much free disk', '2GiB')
+    .action(
+      app.action(async (ctx, _args, opts) => {
+        const minFree = parseSize(String(opts.minFree), '--min-free');
+        const checks: DoctorCheck[] = [nodeCheck(ctx.deps.nodeVersion), await pulumiCheck(ctx)];
+        const docker = await dockerCheck(ctx);
+        checks.push(docker, passphraseCheck(ctx), ...projectCheck(ctx), ...(await diskChecks(ctx, minFree, docker.status === 'ok')));
+        const failed = checks.some((c) => c.status === 'fail');
+        ctx.exitCode = failed ? ExitCode.DEGRADED : ExitCode.OK;
+        if (ctx.out.json) {
+          ctx.out.data({ ok: !failed, checks });
+          return;
+        }
+        const paint = { ok: 'green', warn: 'yellow', fail: 'red' } as const;
+        ctx.out.line(renderTable(['CHECK', 'STATUS', 'DETAIL'], checks.map((c) => [c.name, ctx.out.paint(paint[c.status], c.status), c.detail])));
+        const fixes = checks.filter((c) => c.fix && c.status !== 'ok');
+        if (fixes.length) {
+          ctx.out.line('');
+          ctx.out.line('To fix:');
+          for (const c of fixes) ctx.out.line(`  ${c.name}: ${c.fix}`);
+        }
+        ctx.out.line('');
+        ctx.out.line(failed ? 'doctor: problems found (exit 1)' : 'doctor: ready');
+      }),
+    );
+}

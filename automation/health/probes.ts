@@ -1,0 +1,51 @@
+// The network and filesystem probes `imctl health` runs. Injected so unit tests decide
+// what answers; the real ones use pg, ioredis, the minio client, fetch, net and statfs.
+
+export interface PgTarget {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+
+export interface RedisTarget {
+  host: string;
+  port: number;
+  password?: string;
+  db?: number;
+}
+
+export interface BucketTarget {
+  endPoint: string;
+  port: number;
+  useSSL: boolean;
+  accessKey: string;
+  secretKey: string;
+  bucket: string;
+  region?: string;
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+}
+
+export interface DiskSpace {
+  freeBytes: number;
+  totalBytes: number;
+}
+
+export interface Probes {
+  /** Runs a real query; resolves with the server version. */
+  postgres(target: PgTarget, timeoutMs: number): Promise<string>;
+  /** Resolves when PING answers PONG. */
+  redis(target: RedisTarget, timeoutMs: number): Promise<void>;
+  /** Resolves with whether the bucket exists. */
+  bucket(target: BucketTarget, timeoutMs: number): Promise<boolean>;
+  http(url: string, timeoutMs: number): Promise<HttpAnswer>;
+  /** True when something accepts TCP connections there. */
+  tcp(host: string, port: number, timeoutMs: number): Promise<boolean>;
+  /** Free space of the filesystem holding path, or null when the path is not local. */
+  disk(path: string): Promise<DiskSpace | null>;
+}
