@@ -1,0 +1,44 @@
+// Rewrites an archive entry by entry (test data is small, so entries are buffered here),
+// to forge the bad inputs a restore must refuse.
+import { createReadStream, createWriteStream } from 'fs';
+import { Readable, Writable } from 'stream';
+import { pipeline } from 'stream/promises';
+import * as zlib from 'zlib';
+import * as tar from 'tar-stream';
+import { DecryptStream, EncryptStream } from '../../../../automation/backup/crypto';
+
+export type EntryEdit = (name: string, data: Buffer) => Buffer | null;
+
+export async function rewriteArchive(src: string, dst: string, key: string | undefined, edit: EntryEdit): Promise<void> {
+  const entries: { header: tar.Header; data: Buffer }[] = [];
+  const extract = tar.extract();
+  const collect = (async () => {
+    for await (const e of extract as unknown as AsyncIterable<Readable & { header: tar.Header }>) {
+      const parts: Buffer[] = [];
+      for await (const c of e) parts.push(c as Buffer);
+      entries.push({ header: e.header, data: Buffer.concat(parts) });
+    }
+  })();
+  const stages: (NodeJS.ReadableStream | NodeJS.WritableStream)[] = [createReadStream(src)];
+  if (key) stages.push(new DecryptStream(key));
+  stages.push(zlib.createGunzip(), extract as unknown as Writable);
+  await Promise.all([(pipeline as (...s: unknown[]) => Promise<void>)(...stages), collect]);
+
+  const pack = tar.pack();
+  const out: (NodeJS.ReadableStream | NodeJS.WritableStream)[] = [pack as unknown as Readable, zlib.createGzip()];
+  if (key) out.push(new EncryptStream(key));
+  out.push(createWriteStream(dst));
+  const done = (pipeline as (...s: unknown[]) => Promise<void>)(...out);
+  for (const { header, data } of entries) {
+    const next = edit(header.name, data);
+    if (next) pack.entry({ ...header, size: next.length }, next);
+  }
+  pack.finalize();
+  await done;
+}
+
+export function editJson(data: Buffer, fn: (v: Record<string, unknown>) => void): Buffer {
+  const v = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
+  fn(v);
+  return Buffer.from(JSON.stringify(v));
+}
