@@ -8,6 +8,9 @@ const config = {
   // This app has its own lockfile inside a larger repository; trace from here so the
   // standalone server lands at .next/standalone/server.js.
   outputFileTracingRoot: path.dirname(fileURLToPath(import.meta.url)),
+  // Images are served unoptimised and nothing type-checks at run time, so sharp's native
+  // binaries and the TypeScript compiler that tracing picks up are dead weight in the image.
+  outputFileTracingExcludes: { '*': ['node_modules/typescript/**', 'node_modules/@img/**', 'node_modules/sharp/**'] },
   poweredByHeader: false,
   reactStrictMode: true,
   eslint: { ignoreDuringBuilds: true },
