@@ -20,6 +20,8 @@ import type { MessageStore } from './store/message-store';
 import { PgMessageStore } from './store/pg-message-store';
 import { UserRepository } from './users';
 
+const CLOSE_GRACE_MS = 10_000;
+
 export interface Server {
   readonly app: FastifyInstance;
   readonly ctx: AppContext;
@@ -92,7 +94,13 @@ export async function createServer(config: AppConfig, opts: ServerOptions = {}):
       app,
       ctx,
       close: async () => {
-        await app.close();
+        // In-flight requests get a grace period; then remaining connections are cut.
+        const cut = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(cut);
+        }
         hub.closeAll();
         await cleanup();
       },

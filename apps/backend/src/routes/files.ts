@@ -1,6 +1,11 @@
 // Uploads into the S3 bucket (size limit, content-type allowlist) and membership-checked downloads
 // streamed through the backend, so an object is never reachable without access to its conversation.
 import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { authenticate } from '../auth/guard';
 import type { AppContext } from '../context';
@@ -55,16 +60,18 @@ export function fileRoutes(app: FastifyInstance, ctx: AppContext): void {
 
       const id = randomUUID();
       const objectKey = `conversations/${conversationId}/${id}`;
-      const bucket = ctx.config.s3.bucket;
-      await ctx.minio.putObject(bucket, objectKey, part.file, undefined, { 'Content-Type': contentType });
-      if (part.file.truncated) {
-        await ctx.minio.removeObject(bucket, objectKey).catch((err) => req.log.warn({ err, objectKey }, 'could not remove truncated upload'));
-        throw payloadTooLarge(`file exceeds the ${limitMb} MB upload limit`);
-      }
-      const { size } = await ctx.minio.statObject(bucket, objectKey);
-      if (size === 0) {
-        await ctx.minio.removeObject(bucket, objectKey).catch(() => undefined);
-        throw badRequest('file is empty');
+      // Spool to a temp file first: the size must be known before the PUT (S3 servers differ
+      // in multipart support), and memory stays flat whatever UPLOAD_MAX_MB is.
+      const spool = path.join(os.tmpdir(), `imstack-upload-${id}`);
+      let size: number;
+      try {
+        await pipeline(part.file, createWriteStream(spool, { mode: 0o600 }));
+        if (part.file.truncated) throw payloadTooLarge(`file exceeds the ${limitMb} MB upload limit`);
+        size = (await stat(spool)).size;
+        if (size === 0) throw badRequest('file is empty');
+        await ctx.minio.putObject(ctx.config.s3.bucket, objectKey, createReadStream(spool), size, { 'Content-Type': contentType });
+      } finally {
+        await rm(spool, { force: true });
       }
       const file = await ctx.files.create({ id, conversationId, uploaderId: claims.userId, name: cleanName(part.filename), contentType, size, objectKey });
       req.log.info({ fileId: id, size, contentType }, 'file uploaded');

@@ -49,8 +49,8 @@ export class PgMessageStore implements MessageStore {
   async page(conversationId: string, before: bigint | null, limit: number): Promise<StoredMessage[]> {
     const { rows } =
       before === null
-        ? await this.pool.query<Row>(`SELECT ${COLUMNS} FROM messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT $2`, [conversationId, limit])
-        : await this.pool.query<Row>(`SELECT ${COLUMNS} FROM messages WHERE conversation_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, [
+        ? await this.pool.query<Row>(`SELECT ${COLUMNS} FROM messages WHERE conversation_id = $1 ORDER BY messages.id DESC LIMIT $2`, [conversationId, limit])
+        : await this.pool.query<Row>(`SELECT ${COLUMNS} FROM messages WHERE conversation_id = $1 AND id < $2 ORDER BY messages.id DESC LIMIT $3`, [
             conversationId,
             before.toString(),
             limit,

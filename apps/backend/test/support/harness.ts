@@ -1,0 +1,118 @@
+// Test helpers: start a real backend over the shared services, and talk to it over HTTP.
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../../src/config';
+import { createServer, type Server } from '../../src/server';
+import { shared, type SharedServices } from './shared';
+
+/** Call from a before() hook: skips the suite (saying why) when the services are absent. */
+export function needServices(ctx: Mocha.Context): SharedServices {
+  if (!shared.services) {
+    console.log(`    ${shared.skipReason ?? 'services not started'}`);
+    ctx.skip();
+  }
+  return shared.services!;
+}
+
+export const JWT_SECRET = 'test-jwt-secret-0123456789abcdef';
+
+export function baseEnv(s: SharedServices, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    PORT: '4000',
+    DATABASE_URL: s.databaseUrl,
+    REDIS_URL: s.redis.url,
+    S3_ENDPOINT: '127.0.0.1',
+    S3_PORT: String(s.s3.port),
+    S3_USE_SSL: 'false',
+    S3_ACCESS_KEY: s.s3.accessKey,
+    S3_SECRET_KEY: s.s3.secretKey,
+    S3_BUCKET: 'imstack-test',
+    JWT_SECRET,
+    PUBLIC_URL: 'http://localhost:4000',
+    UPLOAD_MAX_MB: '1',
+    ADMIN_USERNAMES: 'root-admin',
+    LOG_LEVEL: process.env.TEST_LOG ?? 'silent',
+    ...overrides,
+  };
+}
+
+export interface RunningApp {
+  readonly url: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+export async function startApp(s: SharedServices, overrides: Record<string, string> = {}): Promise<RunningApp> {
+  const config = loadConfig(baseEnv(s, overrides));
+  const server = await createServer(config, { logger: process.env.TEST_LOG ? undefined : false, startupTimeoutMs: 5000 });
+  const address = await server.app.listen({ port: 0, host: '127.0.0.1' });
+  return { url: address, server, close: () => server.close() };
+}
+
+export interface ApiResponse<T = any> {
+  readonly status: number;
+  readonly body: T;
+  readonly text: string;
+  readonly headers: Headers;
+}
+
+export async function api<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  opts: { token?: string; json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  let body: BodyInit | undefined = opts.body;
+  if (opts.json !== undefined) {
+    headers['content-type'] ??= 'application/json';
+    body = JSON.stringify(opts.json);
+  }
+  const res = await fetch(base + path, { method, headers, body });
+  const text = await res.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, body: parsed as T, text, headers: res.headers };
+}
+
+export interface TestUser {
+  readonly id: string;
+  readonly username: string;
+  readonly accessToken: string;
+  readonly refreshToken: string;
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`.slice(0, 32);
+}
+
+export async function register(base: string, username = uniqueName('u'), password = 'correct horse battery'): Promise<TestUser> {
+  const r = await api(base, 'POST', '/api/auth/register', { json: { username, password } });
+  if (r.status !== 201) throw new Error(`register ${username} failed: ${r.status} ${r.text}`);
+  return { id: r.body.user.id, username, accessToken: r.body.accessToken, refreshToken: r.body.refreshToken };
+}
+
+export async function groupWith(base: string, owner: TestUser, members: TestUser[], title = 'test group'): Promise<string> {
+  const r = await api(base, 'POST', '/api/conversations', { token: owner.accessToken, json: { type: 'group', title, memberIds: members.map((m) => m.id) } });
+  if (r.status !== 201) throw new Error(`create conversation failed: ${r.status} ${r.text}`);
+  return r.body.id;
+}
+
+const ADMIN_PASSWORD = 'admin-password-1';
+
+/** The admin named in ADMIN_USERNAMES; registered by whichever test needs it first. */
+export async function admin(base: string): Promise<{ status: number; body: any }> {
+  const reg = await api(base, 'POST', '/api/auth/register', { json: { username: 'root-admin', password: ADMIN_PASSWORD } });
+  if (reg.status !== 409) return reg;
+  return api(base, 'POST', '/api/auth/login', { json: { username: 'root-admin', password: ADMIN_PASSWORD } });
+}
+
+export function form(name: string, type: string, content: string | Uint8Array, field = 'file'): FormData {
+  const fd = new FormData();
+  fd.append(field, new Blob([content], { type }), name);
+  return fd;
+}
