@@ -50,7 +50,7 @@ export class ArchiveWriter {
 
   constructor(private readonly opts: ArchiveWriterOptions) {
     this.partialPath = `${opts.path}.partial`;
-    const stages: (NodeJS.ReadableStream | NodeJS.WritableStream)[] = [this.pack as unknown as Readable, zlib.createGzip({ level: opts.gzipLevel ?? 1 })];
+    const stages: (NodeJS.ReadableStream | NodeJS.WritableStream)[] = [this.pack as unknown as Readable, zlib.createGzip({ level: opts.gzipLevel ?? 0, chunkSize: 256 * 1024 })];
     if (opts.backupKey) stages.push(new EncryptStream(opts.backupKey));
     stages.push(createWriteStream(this.partialPath, { mode: 0o600 }));
     this.done = (pipeline as (...s: unknown[]) => Promise<void>)(...stages);
@@ -65,6 +65,7 @@ export class ArchiveWriter {
       const header: Partial<tar.Header> & { name: string } = { name, size, mode: 0o600, mtime: new Date(0), type: 'file' };
       if (pax) header.pax = pax;
       const entry = this.pack.entry(header, (err?: Error | null) => (err ? reject(err) : resolve()));
+      entry.on('error', (e: Error) => reject(new Error(`entry "${name}": ${e.message} (expected ${size} bytes; source changed during backup?)`)));
       source.on('error', (e) => {
         entry.destroy(e);
         reject(e);
@@ -160,7 +161,7 @@ export async function readArchive(
   if (onBytes) reader.on('data', (c: Buffer | string) => onBytes(c.length));
   const stages: (NodeJS.ReadableStream | NodeJS.WritableStream)[] = [reader];
   if (encrypted) stages.push(new DecryptStream(backupKey ?? ''));
-  stages.push(zlib.createGunzip(), extract as unknown as Writable);
+  stages.push(zlib.createGunzip({ chunkSize: 256 * 1024 }), extract as unknown as Writable);
   try {
     await Promise.all([(pipeline as (...s: unknown[]) => Promise<void>)(...stages), consume]);
   } catch (e) {

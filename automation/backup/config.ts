@@ -66,7 +66,7 @@ export function settingsFromEnv(env: Env = process.env): JobSettings {
     stack,
     backupDir: str(env, 'BACKUP_DIR', '/backups'),
     backupKey: env.BACKUP_KEY || undefined,
-    gzipLevel: int(env, 'BACKUP_GZIP_LEVEL', 1, 0),
+    gzipLevel: int(env, 'BACKUP_GZIP_LEVEL', 0, 0),
     postgres: env.PGPASSWORD !== undefined
       ? {
           host: str(env, 'PGHOST', 'postgres'),
