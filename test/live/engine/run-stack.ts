@@ -94,7 +94,12 @@ export async function runStack(o: RunStackOptions): Promise<LiveStack> {
       return result.outputs[name].value as T;
     },
     async teardown(opts = {}) {
-      const report = await teardownStack(docker, o.stack, opts);
+      const ids = (type: string) => result.resources.filter((r) => r.type === type).map((r) => r.id);
+      const report = await teardownStack(docker, o.stack, opts, {
+        containers: ids('docker:index/container:Container'),
+        networks: ids('docker:index/network:Network'),
+        volumes: ids('docker:index/volume:Volume'),
+      });
       if (!opts.keepState) StackState.remove(stateFile);
       return report;
     },

@@ -16,19 +16,33 @@ export interface TeardownReport {
   readonly volumes: string[];
 }
 
-export async function teardownStack(docker: Docker, stack: string, opts: TeardownOptions = {}): Promise<TeardownReport> {
+export interface KnownObjects {
+  readonly containers: readonly string[];
+  readonly networks: readonly string[];
+  readonly volumes: readonly string[];
+}
+
+/**
+ * Everything labelled for the stack, plus the objects this run recorded (a program may
+ * label differently); both only among objects that carry the live layer's own label.
+ */
+export async function teardownStack(docker: Docker, stack: string, opts: TeardownOptions = {}, known: KnownObjects = { containers: [], networks: [], volumes: [] }): Promise<TeardownReport> {
   const filters = { label: [`${LIVE_LABEL}=1`, `${STACK_LABEL}=${stack}`] };
-  const containers = await docker.listContainers({ all: true, filters });
+  const liveOnly = { label: [`${LIVE_LABEL}=1`] };
+  const byLabel = await docker.listContainers({ all: true, filters });
+  const recorded = (await docker.listContainers({ all: true, filters: liveOnly })).filter((c) => known.containers.includes(c.Id));
+  const containers = [...new Map([...byLabel, ...recorded].map((c) => [c.Id, c])).values()];
   await Promise.all(containers.map(async (c) => {
     const ct = docker.getContainer(c.Id);
     try { await ct.stop({ t: opts.graceSeconds ?? 10 }); } catch { /* already stopped */ }
     await ct.remove({ force: true });
   }));
-  const networks = await docker.listNetworks({ filters });
+  const networks = [...new Map([...(await docker.listNetworks({ filters })), ...(await docker.listNetworks({ filters: liveOnly })).filter((n) => known.networks.includes(n.Id))].map((n) => [n.Id, n])).values()];
   for (const n of networks) await docker.getNetwork(n.Id).remove();
   let volumes: string[] = [];
   if (opts.purge) {
-    const vols = (await docker.listVolumes({ filters })).Volumes ?? [];
+    const all = [...((await docker.listVolumes({ filters })).Volumes ?? []), ...((await docker.listVolumes({ filters: liveOnly })).Volumes ?? []).filter((v) => known.volumes.includes(v.Name))];
+    const vols = [...new Map(all.map((v) => [v.Name, v])).values()];
     for (const v of vols) await docker.getVolume(v.Name).remove();
     volumes = vols.map((v) => v.Name);
   }

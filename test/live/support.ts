@@ -1,0 +1,57 @@
+// What every live test needs: the engine gate (skip with a reason, or fail under CI=true),
+// substitute images, and free host ports.
+import net from 'net';
+import { probeEngine } from './engine/docker-client';
+import { buildSubstituteImages, SUBSTITUTE_TAGS } from './images/build';
+
+export const IN_CI = process.env.CI === 'true';
+
+let gate: Promise<string | undefined> | undefined;
+
+/** Resolves to undefined when the engine and images are ready, else the reason they are not. */
+export function liveReady(): Promise<string | undefined> {
+  gate ??= (async () => {
+    const probe = await probeEngine();
+    if (!probe.ok) return probe.reason;
+    if (process.env.IMSTACK_LIVE_IMAGES === 'official') return undefined;
+    const started = Date.now();
+    const r = await buildSubstituteImages({ log: (l) => console.log(`      [images] ${l}`) });
+    console.log(`      substitute images ready in ${((Date.now() - started) / 1000).toFixed(1)}s (${r.images.filter((i) => i.cached).length}/${r.images.length} cached)`);
+    return undefined;
+  })().catch((e: Error) => `substitute images could not be built: ${e.message}`);
+  return gate;
+}
+
+/** In a before() hook: skip the suite with the reason, or fail it under CI. */
+export async function requireLive(ctx: Mocha.Context): Promise<void> {
+  const reason = await liveReady();
+  if (!reason) return;
+  if (IN_CI) throw new Error(`live layer unavailable in CI: ${reason}`);
+  console.log(`      skipping live tests: ${reason}`);
+  ctx.skip();
+}
+
+/** Image config the program gets instead of registry images. */
+export function imageOverrides(): Record<string, string> {
+  if (process.env.IMSTACK_LIVE_IMAGES === 'official') return {};
+  return {
+    'images.postgres': SUBSTITUTE_TAGS.postgres,
+    'images.redis': SUBSTITUTE_TAGS.redis,
+    'images.minio': SUBSTITUTE_TAGS.minio,
+    'images.minioClient': SUBSTITUTE_TAGS.mc,
+    'images.nginx': SUBSTITUTE_TAGS.nginx,
+    'images.node': SUBSTITUTE_TAGS.node,
+  };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
