@@ -222,7 +222,7 @@ export function renderNginx(spec: NginxSpec): RenderedNginx {
     const main = `# Rendered by imstack (nginx/render.ts). Do not edit in the container; change config and run up.
 worker_processes auto;
 pid /tmp/nginx.pid;
-error_log /dev/stderr warn;
+error_log stderr warn;
 
 events {
     worker_connections 4096;

@@ -1,0 +1,154 @@
+import * as assert from "assert";
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { NginxSpec, renderNginx } from "../../nginx/render";
+import { PROJECT_DIR } from "./helpers/stackFiles";
+import { runStack } from "./helpers/runStack";
+import { stackConfig } from "./helpers/stackFiles";
+import { unwrap } from "./helpers/recordingMocks";
+
+const NGINX = process.env.NGINX_BIN ?? path.join(PROJECT_DIR, ".imstack-cache", "nginx", "usr", "sbin", "nginx");
+const MIME = path.join(path.dirname(path.dirname(path.dirname(NGINX))), "etc", "nginx", "mime.types");
+
+function spec(over: Partial<NginxSpec> = {}): NginxSpec {
+    return {
+        serverName: "localhost",
+        resolver: "127.0.0.11",
+        upstreams: { backend: "backend", backendPort: 4000, web: "web", webPort: 5173, next: "next", nextPort: 3000 },
+        uploadMb: 10, requestsPerSecond: 20, burst: 40, authRequestsPerMinute: 30,
+        confDir: "/etc/nginx/imstack",
+        ...over,
+    };
+}
+
+/** Writes the rendered files under a temp root and runs Debian's `nginx -t` on them. */
+function nginxTest(files: Record<string, string>): { ok: boolean; output: string } {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "imstack-nginx-"));
+    const relocate = (s: string) => s.replace(/(^|[\s'"])\/(etc\/nginx|usr\/share\/nginx|tmp|var\/lib\/imstack)\//g, `$1${root}/$2/`);
+    for (const [file, content] of Object.entries(files)) {
+        const target = path.join(root, file);
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.writeFileSync(target, relocate(content));
+    }
+    fs.mkdirSync(path.join(root, "tmp"), { recursive: true });
+    fs.copyFileSync(MIME, path.join(root, "etc/nginx/mime.types"));
+    // Real files for stdout/stderr: node's pipes are sockets, which nginx cannot open as /dev/stdout.
+    const out = path.join(root, "nginx-t.log");
+    const fd = fs.openSync(out, "w");
+    const r = spawnSync(NGINX, ["-t", "-p", `${root}/`, "-c", path.join(root, "etc/nginx/nginx.conf"), "-e", path.join(root, "error.log")], { stdio: ["ignore", fd, fd] });
+    fs.closeSync(fd);
+    const output = fs.readFileSync(out, "utf8");
+    fs.rmSync(root, { recursive: true, force: true });
+    return { ok: r.status === 0, output };
+}
+
+function selfSignedPair(): { cert: string; key: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "imstack-tls-"));
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+        "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")], { stdio: "ignore" });
+    const pair = { cert: fs.readFileSync(path.join(dir, "cert.pem"), "utf8"), key: fs.readFileSync(path.join(dir, "key.pem"), "utf8") };
+    fs.rmSync(dir, { recursive: true, force: true });
+    return pair;
+}
+
+describe("nginx renderer", function () {
+    it("routes /, /next/, /api/, /ws and /health, with websocket upgrade and long read timeouts", function () {
+        const conf = renderNginx(spec()).files["/etc/nginx/nginx.conf"];
+        assert.match(conf, /location \/ \{[\s\S]*?proxy_pass http:\/\/\$web_upstream;/);
+        assert.match(conf, /location \/next \{[\s\S]*?proxy_pass http:\/\/\$next_upstream;/s);
+        assert.match(conf, /location \/api\/ \{[\s\S]*?proxy_pass http:\/\/\$backend_upstream;/s);
+        assert.match(conf, /location = \/ws \{[\s\S]*?proxy_set_header Upgrade \$http_upgrade;[\s\S]*?proxy_read_timeout 3600s;[\s\S]*?proxy_pass/);
+        assert.match(conf, /map \$http_upgrade \$connection_upgrade/);
+        assert.match(conf, /location = \/health \{[^}]*proxy_pass http:\/\/\$backend_upstream\/health;/s);
+    });
+
+    it("resolves upstreams at request time, so nginx starts before the backends", function () {
+        const conf = renderNginx(spec()).files["/etc/nginx/nginx.conf"];
+        assert.match(conf, /resolver 127\.0\.0\.11 valid=10s/);
+        assert.ok(!/upstream\s+\w+\s*\{/.test(conf), "no static upstream blocks");
+        for (const m of conf.matchAll(/proxy_pass ([^;]+);/g)) assert.match(m[1], /^http:\/\/\$\w+_upstream/);
+    });
+
+    it("includes the security headers in every location, always, and hides the version", function () {
+        const r = renderNginx(spec());
+        const conf = r.files["/etc/nginx/nginx.conf"];
+        const locations = conf.match(/location [^{]+\{/g)!;
+        const includes = conf.match(/include \/etc\/nginx\/imstack\/snippets\/security-headers\.conf;/g)!;
+        assert.strictEqual(includes.length, locations.length);
+        assert.match(conf, /server_tokens off;/);
+        const headers = r.files["/etc/nginx/imstack/snippets/security-headers.conf"];
+        for (const h of ["X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Content-Security-Policy", "Permissions-Policy"]) {
+            assert.match(headers, new RegExp(`add_header ${h} .* always;`), h);
+        }
+        assert.ok(!headers.includes("Strict-Transport-Security"), "no HSTS over plain HTTP");
+    });
+
+    it("rate-limits with 429 and a tighter zone on /api/auth/", function () {
+        const conf = renderNginx(spec()).files["/etc/nginx/nginx.conf"];
+        assert.match(conf, /limit_req_status 429;/);
+        assert.match(conf, /limit_req_zone \$binary_remote_addr zone=imstack_general:10m rate=20r\/s;/);
+        assert.match(conf, /limit_req_zone \$binary_remote_addr zone=imstack_auth:10m rate=30r\/m;/);
+        assert.match(conf, /location \/api\/auth\/ \{[\s\S]*?limit_req zone=imstack_auth/);
+    });
+
+    it("sets client_max_body_size to the upload limit, gzip on, and long caching only for hashed assets", function () {
+        const conf = renderNginx(spec({ uploadMb: 25 })).files["/etc/nginx/nginx.conf"];
+        assert.match(conf, /client_max_body_size 25m;/);
+        assert.match(conf, /gzip on;/);
+        const immutable = [...conf.matchAll(/location ([^{]+)\{[^}]*immutable/gs)].map((m) => m[1].trim());
+        assert.deepStrictEqual(immutable.sort(), ["/assets/", "/next/_next/static/"]);
+    });
+
+    it("with TLS: intermediate ciphers, HTTP redirect, HSTS", function () {
+        const r = renderNginx(spec({ tls: { certPath: "/etc/nginx/tls/cert.pem", keyPath: "/etc/nginx/tls/key.pem" } }));
+        const conf = r.files["/etc/nginx/nginx.conf"];
+        assert.match(conf, /listen 80 default_server;[\s\S]*return 301 https:\/\/\$host\$request_uri;/);
+        assert.match(conf, /listen 443 ssl http2 default_server;/);
+        assert.match(r.files["/etc/nginx/imstack/snippets/tls.conf"], /ssl_protocols TLSv1\.2 TLSv1\.3;/);
+        assert.match(r.files["/etc/nginx/imstack/snippets/security-headers.conf"], /Strict-Transport-Security "max-age=63072000; includeSubDomains" always/);
+    });
+
+    it("refuses unsafe values rather than writing them into the config", function () {
+        assert.throws(() => renderNginx(spec({ serverName: "x; include /etc/passwd" })), /serverName/);
+        assert.throws(() => renderNginx(spec({ uploadMb: 0 })), /uploadMb/);
+    });
+
+    describe("nginx -t (Debian bookworm nginx 1.22)", function () {
+        before(function () {
+            if (!fs.existsSync(NGINX)) {
+                if (process.env.CI === "true") throw new Error(`nginx not found at ${NGINX}; run scripts/fetch-nginx.sh`);
+                console.log(`      skipped: nginx not found at ${NGINX}; run scripts/fetch-nginx.sh`);
+                this.skip();
+            }
+        });
+
+        for (const stack of ["dev", "prod"]) {
+            it(`accepts the ${stack} render exactly as the program uploads it`, async function () {
+                const run = await runStack(stackConfig(stack));
+                const nginx = run.mocks.container("nginx");
+                const files = Object.fromEntries((unwrap(nginx.inputs.uploads) as Array<{ file: string; content: string }>).map((u) => [u.file, u.content]));
+                const r = nginxTest(files);
+                assert.ok(r.ok, r.output);
+            });
+        }
+
+        it("accepts the TLS render with a real certificate", async function () {
+            const pair = selfSignedPair();
+            const run = await runStack(stackConfig("prod", { tls: { mode: "files", certFile: "/c.pem", keyFile: "/k.pem" } }), { "/c.pem": pair.cert, "/k.pem": pair.key });
+            const nginx = run.mocks.container("nginx");
+            const files = Object.fromEntries((unwrap(nginx.inputs.uploads) as Array<{ file: string; content: string }>).map((u) => [u.file, u.content]));
+            assert.ok(files["/etc/nginx/tls/key.pem"].includes("PRIVATE KEY"));
+            assert.ok(files["/etc/nginx/nginx.conf"].includes("listen 443 ssl"));
+            const r = nginxTest(files);
+            assert.ok(r.ok, r.output);
+        });
+
+        it("really checks: a broken config fails", function () {
+            const files = renderNginx(spec()).files;
+            files["/etc/nginx/nginx.conf"] = files["/etc/nginx/nginx.conf"].replace("server_tokens off;", "server_tokens maybe;");
+            assert.strictEqual(nginxTest(files).ok, false);
+        });
+    });
+});
