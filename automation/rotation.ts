@@ -12,17 +12,53 @@ export const ROTATION_EFFECTS: Record<RotationTarget, string> = {
   minio:
     'new MinIO root and app-user credentials: minio is replaced (objects stay in its volume), minio-init re-runs to update the app user, and the backend replicas and backup job are replaced',
   jwt:
-    'new JWT signing secret: the backend replicas are replaced; the old secret stays accepted as JWT_SECRET_PREVIOUS, so signed-in users are not logged out',
+    'new JWT signing secret: the backend replicas are replaced; the old secret stays accepted as JWT_SECRET_PREVIOUS (rotation.jwtPrevious), so signed-in users are not logged out',
   backup:
-    'new backup encryption key: the backup job container is replaced; archives made before now still need the previous key to restore',
+    'new backup encryption key: the backup job container is replaced; the previous key is kept (rotation.backupPrevious) so older archives stay restorable',
 };
 
 export function configKey(target: RotationTarget): string {
   return `imstack:rotation.${target}`;
 }
 
-/** A fresh rotation value: the time, which also records when the secret was rotated. */
+/** Unset rotation values read as this in the program (components/config.ts). */
+export const DEFAULT_ROTATION = '0';
+
+/**
+ * A fresh rotation value: the time, which also records when the secret was rotated. It fits
+ * the program's pattern [A-Za-z0-9._:+-]{1,64}.
+ */
 export function rotationValue(now: Date, previous: string | undefined): string {
   const value = now.toISOString();
-  return value === previous ? `${value}#2` : value;
+  return value === previous ? new Date(now.getTime() + 1).toISOString() : value;
+}
+
+export interface ConfigWrite {
+  key: string;
+  value: string;
+}
+
+/**
+ * The config writes one rotation needs. JWT and backup keys are derived from the rotation
+ * value, so the program also needs the value being replaced: rotation.jwtPrevious keeps old
+ * sessions verifying, rotation.backupPrevious (a list) keeps older archives restorable.
+ * @param read current value of a config path, undefined when unset
+ */
+export async function rotationWrites(target: RotationTarget, value: string, read: (key: string) => Promise<string | undefined>): Promise<ConfigWrite[]> {
+  const previous = (await read(configKey(target))) ?? DEFAULT_ROTATION;
+  const writes: ConfigWrite[] = [];
+  if (target === 'jwt') writes.push({ key: 'imstack:rotation.jwtPrevious', value: previous });
+  if (target === 'backup') {
+    const raw = await read('imstack:rotation.backupPrevious');
+    let list: unknown = [];
+    try {
+      list = raw ? JSON.parse(raw) : [];
+    } catch {
+      list = [];
+    }
+    const n = Array.isArray(list) ? list.length : 0;
+    if (!(Array.isArray(list) && list.includes(previous))) writes.push({ key: `imstack:rotation.backupPrevious[${n}]`, value: previous });
+  }
+  writes.push({ key: configKey(target), value });
+  return writes;
 }

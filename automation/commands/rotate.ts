@@ -3,7 +3,7 @@ import { Argument, type Command } from 'commander';
 import type { App } from '../app';
 import { deploy } from '../deploy';
 import { OperationFailedError } from '../errors';
-import { configKey, ROTATION_EFFECTS, ROTATION_TARGETS, rotationValue, type RotationTarget } from '../rotation';
+import { configKey, ROTATION_EFFECTS, ROTATION_TARGETS, rotationValue, rotationWrites, type RotationTarget } from '../rotation';
 
 export const order = 90;
 
@@ -24,12 +24,15 @@ export function register(program: Command, app: App): void {
         }
         if (ctx.isProduction()) await ctx.confirm(`Rotate ${targets.join(', ')} on ${ctx.stack} now? Containers listed above are replaced.`);
         const changed: Record<string, { previous?: string; value: string }> = {};
+        const read = (key: string): Promise<string | undefined> => stack.getConfig(key, { path: true });
         for (const t of targets) {
-          const previous = await stack.getConfig(configKey(t), { path: true });
+          const previous = await read(configKey(t));
           const value = rotationValue(ctx.deps.now(), previous);
-          await ctx.operation('config set', {}, () => stack.setConfig(configKey(t), value, { path: true }));
+          for (const w of await rotationWrites(t, value, read)) {
+            await ctx.operation('config set', {}, () => stack.setConfig(w.key, w.value, { path: true }));
+            ctx.out.progress(`  set ${w.key.replace(/^imstack:/, '')} = ${w.value}`);
+          }
           changed[t] = { previous, value };
-          ctx.out.progress(`  set rotation.${t} = ${value}${previous ? ` (was ${previous})` : ''}`);
         }
         if (opts.up === false) {
           if (ctx.out.json) ctx.out.data({ result: { operation: 'rotate', stack: ctx.stack, rotated: changed, applied: false } });
