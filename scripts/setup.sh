@@ -1,0 +1,51 @@
+#!/bin/sh
+# The README's set-up command: everything the tests need on a fresh Debian bookworm machine.
+#   - Debian packages: Docker engine, debootstrap (substitute images), chromium (browser tests),
+#     postgresql and redis-server (backend and backup integration tests), openssl;
+#   - Debian's nginx 1.22 unpacked for `nginx -t` (not installed as a service);
+#   - the Docker engine started if it is not running;
+#   - npm ci (which also installs apps/*).
+# Without root, the apt and dockerd steps are skipped with a note; the suites that need them
+# then skip and say why (except under CI=true, where they fail).
+set -eu
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+log() { printf '[setup] %s\n' "$*"; }
+
+PACKAGES="docker.io debootstrap chromium postgresql redis-server openssl ca-certificates iproute2"
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  missing=""
+  for p in $PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+  if [ -n "$missing" ]; then
+    log "installing Debian packages:$missing"
+    # Stop package scripts from starting services: a system postgres or redis would take the
+    # ports the dev stack publishes.
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/tmp/imstack-apt.log 2>&1 || {
+      tail -20 /tmp/imstack-apt.log; exit 1; }
+    rm -f /usr/sbin/policy-rc.d
+  fi
+  sh scripts/fetch-nginx.sh >/dev/null
+else
+  log "not root or no apt-get: skipping Debian packages ($PACKAGES)"
+fi
+
+if command -v dockerd >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  if ! docker info >/dev/null 2>&1; then
+    log "starting dockerd"
+    (dockerd >/tmp/dockerd.log 2>&1 &)
+    i=0
+    until [ -S /var/run/docker.sock ] && docker info >/dev/null 2>&1; do
+      i=$((i + 1))
+      if [ $i -gt 60 ]; then log "dockerd did not come up; see /tmp/dockerd.log"; tail -20 /tmp/dockerd.log; exit 1; fi
+      sleep 1
+    done
+  fi
+  log "docker engine $(docker version --format '{{.Server.Version}}')"
+fi
+
+log "npm ci"
+npm ci --no-audit --no-fund
+log "done"
