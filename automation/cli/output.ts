@@ -39,10 +39,13 @@ export class Output {
     return this.o.color ? `\u001b[${CODES[colour]}m${text}\u001b[0m` : text;
   }
 
-  /** Human result text (stdout). Suppressed under --json. */
-  line(text = ''): void {
+  /**
+   * Human result text (stdout). Suppressed under --json.
+   * @param reveal skip redaction: only for values the user explicitly asked to see (--show-secrets)
+   */
+  line(text = '', reveal = false): void {
     if (this.o.json) return;
-    this.o.stdout.write(this.o.redactor.redact(text) + '\n');
+    this.o.stdout.write((reveal ? text : this.o.redactor.redact(text)) + '\n');
   }
 
   /** Progress and notices: stderr, so they never mix with data on stdout. */
@@ -62,9 +65,10 @@ export class Output {
     if (this.o.verbose) this.o.stderr.write(this.o.redactor.redact(this.paint('gray', text)) + '\n');
   }
 
-  /** One JSON document (or one NDJSON record) on stdout. */
-  data(value: unknown): void {
-    this.o.stdout.write(this.o.redactor.redact(JSON.stringify(value)) + '\n');
+  /** One JSON document (or one NDJSON record) on stdout; `reveal` as for line(). */
+  data(value: unknown, reveal = false): void {
+    const text = JSON.stringify(value);
+    this.o.stdout.write((reveal ? text : this.o.redactor.redact(text)) + '\n');
   }
 
   /** Raw text on stdout (logs), still redacted. */

@@ -20,7 +20,7 @@ export function register(program: Command, app: App): void {
           values[k] = o.secret && !show ? '[secret]' : o.value;
         }
         if (ctx.out.json) {
-          ctx.out.data(values);
+          ctx.out.data(values, show);
           return;
         }
         if (Object.keys(values).length === 0) {
@@ -29,7 +29,7 @@ export function register(program: Command, app: App): void {
         }
         for (const [k, v] of Object.entries(values)) {
           const text = typeof v === 'string' ? v : JSON.stringify(v, null, 2).replace(/\n/g, '\n  ');
-          ctx.out.line(`${k}: ${text}`);
+          ctx.out.line(`${k}: ${text}`, show);
         }
       }),
     );
