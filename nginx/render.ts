@@ -235,7 +235,10 @@ http {
     sendfile on;
     tcp_nopush on;
     keepalive_timeout 65s;
-    access_log /dev/stdout;
+    # $uri, not $request: query strings carry access tokens (/ws?token=, /api/files/:id?token=).
+    log_format imstack '$remote_addr - [$time_local] "$request_method $uri $server_protocol" '
+                       '$status $body_bytes_sent $request_time "$http_user_agent" $request_id';
+    access_log /dev/stdout imstack;
 
     # Temp paths the two images place differently; /tmp exists in both.
     client_body_temp_path /tmp/nginx-client-body;

@@ -152,3 +152,12 @@ describe("nginx renderer", function () {
         });
     });
 });
+
+describe("nginx access log", function () {
+    it("never logs query strings, which carry access tokens", function () {
+        const conf = renderNginx(spec()).files["/etc/nginx/nginx.conf"];
+        assert.match(conf, /access_log \/dev\/stdout imstack;/);
+        const format = conf.slice(conf.indexOf("log_format imstack"), conf.indexOf("access_log"));
+        assert.ok(!/\$request\b|\$request_uri|\$args|\$query_string/.test(format), format);
+    });
+});
