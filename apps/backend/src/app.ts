@@ -40,7 +40,12 @@ function serializeRequest(req: { method: string; url: string; ip?: string }): ob
   return { method: req.method, url: redactUrl(req.url), ip: req.ip };
 }
 
-export function buildApp(ctx: AppContext, opts: { logger?: Logger } = {}): FastifyInstance {
+export interface Lifecycle {
+  /** Set when shutdown begins: responses then close their connection instead of keeping it alive. */
+  closing: boolean;
+}
+
+export function buildApp(ctx: AppContext, opts: { logger?: Logger; lifecycle?: Lifecycle } = {}): FastifyInstance {
   const app = Fastify({
     loggerInstance: (opts.logger ?? pino({ level: ctx.config.logLevel })).child({}, { serializers: { req: serializeRequest } }),
     bodyLimit: JSON_BODY_LIMIT,
@@ -80,6 +85,12 @@ export function buildApp(ctx: AppContext, opts: { logger?: Logger } = {}): Fasti
     }
     req.log.error({ err }, 'unhandled error');
     return reply.code(500).send({ error: 'internal', message: 'internal server error' });
+  });
+
+  // Requests that were in flight when SIGTERM arrived finish normally, but their keep-alive
+  // connections must not hold the shutdown open.
+  app.addHook('onSend', async (_req, reply) => {
+    if (opts.lifecycle?.closing) reply.header('connection', 'close');
   });
 
   app.setNotFoundHandler((req, reply) => {

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import pino from 'pino';
-import { buildApp } from './app';
+import { buildApp, type Lifecycle } from './app';
 import { SessionStore } from './auth/sessions';
 import { TokenSigner } from './auth/tokens';
 import type { AppConfig } from './config';
@@ -88,13 +88,15 @@ export async function createServer(config: AppConfig, opts: ServerOptions = {}):
     };
     const hub = new RealtimeHub(redis, subscriber, log);
     const ctx: AppContext = { ...ctxBase, hub };
-    const app = buildApp(ctx, { logger: log });
+    const lifecycle: Lifecycle = { closing: false };
+    const app = buildApp(ctx, { logger: log, lifecycle });
     await hub.start();
     return {
       app,
       ctx,
       close: async () => {
         // In-flight requests get a grace period; then remaining connections are cut.
+        lifecycle.closing = true;
         const cut = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
         try {
           await app.close();
