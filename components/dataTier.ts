@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ImageRefs, PortsConfig, ResourceLimits } from "./config";
+import { BackupJob } from "./backupJob";
+import { BackupConfig, ImageRefs, PortsConfig, ResourceLimits } from "./config";
 import { pulledImage } from "./images";
 import { containerName, resourcePrefix } from "./naming";
 import { APP_DATABASE, APP_ROLE, PostgresRoles } from "./postgresRoles";
@@ -14,7 +15,17 @@ export interface DataTierArgs {
     /** Stack name, used in resource names and labels. */
     readonly stack: string;
     /** Official images (or substitutes) by reference. */
-    readonly images: Pick<ImageRefs, "postgres" | "redis" | "minio" | "minioClient">;
+    readonly images: Pick<ImageRefs, "postgres" | "redis" | "minio" | "minioClient" | "node">;
+    /** Project root (automation/backup is the backup job's build context). */
+    readonly projectDir: string;
+    /** Extra build args for the backup job image. */
+    readonly buildArgs: Record<string, string>;
+    /** Backup schedule, retention, encryption and off-site settings. */
+    readonly backup: BackupConfig;
+    /** Current backup encryption key. */
+    readonly backupKey: pulumi.Input<string>;
+    /** Keys of earlier backup rotations, comma separated. */
+    readonly backupPreviousKeys: pulumi.Input<string>;
     /** Internal data network the services attach to. */
     readonly dataNetwork: pulumi.Input<string>;
     /** Publish data ports on 127.0.0.1 (dev only). */
@@ -22,7 +33,7 @@ export interface DataTierArgs {
     /** Host ports used when publishing. */
     readonly ports: Pick<PortsConfig, "postgres" | "redis" | "minioApi" | "minioConsole">;
     /** Memory and CPU limits per service. */
-    readonly resources: { postgres: ResourceLimits; redis: ResourceLimits; minio: ResourceLimits };
+    readonly resources: { postgres: ResourceLimits; redis: ResourceLimits; minio: ResourceLimits; backup: ResourceLimits };
     /** Protect data volumes from deletion (prod). */
     readonly protectVolumes: boolean;
     /** Seconds to wait for each service to turn healthy. */
@@ -50,6 +61,8 @@ export class DataTier extends pulumi.ComponentResource {
     public readonly minioInit: docker.Container;
     /** Resolves once roles and passwords are applied to the running postgres. */
     public readonly postgresReady: pulumi.Output<string>;
+    /** The scheduled backup job, unless backups are disabled. */
+    public readonly backupJob?: BackupJob;
     public readonly containerNames: Record<string, pulumi.Output<string>>;
 
     constructor(name: string, args: DataTierArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -179,10 +192,31 @@ export class DataTier extends pulumi.ComponentResource {
             memory: 128,
         }, { parent: this, dependsOn: [this.minio], deleteBeforeReplace: true });
 
+        if (args.backup.enabled) {
+            this.backupJob = new BackupJob(`${name}-backup`, {
+                stack,
+                projectDir: args.projectDir,
+                backup: args.backup,
+                postgresImage: args.images.postgres,
+                nodeImage: args.images.node,
+                buildArgs: args.buildArgs,
+                dataNetwork: args.dataNetwork,
+                backupsVolume: this.volumes.backups.name,
+                resources: args.resources.backup,
+                healthTimeoutSeconds: args.healthTimeoutSeconds,
+                postgresAdminPassword: args.postgresAdminPassword,
+                minioRootPassword: args.minioRootPassword,
+                redisPassword: args.redisPassword,
+                backupKey: args.backupKey,
+                backupPreviousKeys: args.backupPreviousKeys,
+            // The superuser password is valid only once ALTER ROLE ran; the bucket must exist.
+            }, { parent: this, dependsOn: [roles, this.minioInit] });
+        }
         this.containerNames = {
             postgres: this.postgres.name,
             redis: this.redis.name,
             minio: this.minio.name,
+            ...(this.backupJob ? { backup: this.backupJob.container.name } : {}),
         };
         this.registerOutputs({ containerNames: this.containerNames });
     }

@@ -7,7 +7,7 @@ import { stackConfig } from "./helpers/stackFiles";
 
 const CONTAINER = "docker:index/container:Container";
 const DATA_SERVICES = ["postgres", "redis", "minio"];
-const LONG_RUNNING = ["postgres", "redis", "minio", "backend", "web", "next", "nginx"];
+const LONG_RUNNING = ["postgres", "redis", "minio", "backup", "backend", "web", "next", "nginx"];
 
 type Port = { internal: number; external: number; ip: string };
 type Net = { name: string; aliases: string[] };
@@ -39,7 +39,7 @@ for (const stackName of ["dev", "prod"] as const) {
         it("registers the component hierarchy with imstack:<module>:<Type> tokens", function () {
             const types = new Set(run.mocks.resources.map((r) => r.type));
             for (const t of ["imstack:stack:ImStack", "imstack:tiers:DataTier", "imstack:tiers:AppTier", "imstack:tiers:EdgeTier",
-                "imstack:secrets:StackSecrets", "imstack:network:StackNetworks", "imstack:data:PostgresRoles"]) {
+                "imstack:secrets:StackSecrets", "imstack:network:StackNetworks", "imstack:data:PostgresRoles", "imstack:data:BackupJob"]) {
                 assert.ok(types.has(t), `missing component ${t}`);
             }
         });
@@ -75,7 +75,7 @@ for (const stackName of ["dev", "prod"] as const) {
             assert.strictEqual(net.inputs.internal, true);
             const edge = run.mocks.byType("docker:index/network:Network").find((n) => String(n.inputs.name).endsWith("-edge"))!;
             assert.notStrictEqual(edge.inputs.internal, true);
-            for (const svc of DATA_SERVICES) {
+            for (const svc of [...DATA_SERVICES, "backup"]) {
                 const c = run.mocks.container(svc);
                 const nets = unwrap(c.inputs.networksAdvanced) as Net[];
                 assert.deepStrictEqual(nets.map((n) => n.name), [`imstack-${stackName}-data`], svc);
@@ -119,6 +119,7 @@ for (const stackName of ["dev", "prod"] as const) {
             secretEnv(run.mocks.container("minio"), "MINIO_ROOT_PASSWORD");
             secretEnv(run.mocks.container("minio-init"), "MC_HOST_imstack");
             secretEnv(run.mocks.container("minio-init"), "APP_SECRET_KEY");
+            for (const key of ["PGPASSWORD", "S3_SECRET_KEY", "BACKUP_KEY", "BACKUP_PREVIOUS_KEYS"]) secretEnv(run.mocks.container("backup"), key);
             const redis = run.mocks.container("redis");
             const up = redis.inputs.uploads;
             assert.ok(isSecretValue(up) || isSecretValue((up as Array<Record<string, unknown>>)[0].content), "redis.conf is not secret");
@@ -139,7 +140,7 @@ for (const stackName of ["dev", "prod"] as const) {
 
         it("gives every long-running container a healthcheck, limits, log caps, labels and a restart policy", function () {
             const list = longRunning(run);
-            assert.strictEqual(list.length, 6 + config.app.backend.replicas);
+            assert.strictEqual(list.length, 7 + config.app.backend.replicas);
             for (const c of list) {
                 const svc = service(c);
                 const hc = unwrap(c.inputs.healthcheck) as Record<string, unknown>;
@@ -189,13 +190,25 @@ for (const stackName of ["dev", "prod"] as const) {
         it("builds the app images from apps/ with the configured node base", function () {
             const images = run.mocks.byType("docker:index/image:Image");
             assert.deepStrictEqual(images.map((i) => i.inputs.imageName).sort(),
-                ["backend", "next", "web"].map((a) => `imstack-${stackName}/${a}:latest`));
+                ["backend", "backup", "next", "web"].map((a) => `imstack-${stackName}/${a}:latest`));
             for (const i of images) {
                 const build = i.inputs.build as { args: Record<string, string>; context: string };
                 assert.strictEqual(build.args.NODE_IMAGE, config.images.node);
-                assert.match(build.context, /apps\/(backend|web|next)$/);
+                assert.match(build.context, /(apps\/(backend|web|next)|automation\/backup)$/);
                 assert.strictEqual(i.inputs.skipPush, true);
             }
+        });
+
+        it("builds the backup job from the configured postgres image and schedules it from config", function () {
+            const image = run.mocks.byType("docker:index/image:Image").find((i) => String(i.inputs.imageName).includes("/backup:"))!;
+            assert.strictEqual((image.inputs.build as { args: Record<string, string> }).args.POSTGRES_IMAGE, config.images.postgres);
+            const envs = unwrap(run.mocks.container("backup").inputs.envs) as string[];
+            for (const e of [`STACK=${stackName}`, "BACKUP_SCHEDULE=0 2 * * *", "BACKUP_TIMEZONE=UTC",
+                `RETENTION_DAYS=${config.backup.retentionDays}`, `KEEP_LAST=${config.backup.keepLast}`, "BACKUP_COMPONENTS=postgres,minio"]) {
+                assert.ok(envs.includes(e), `${e} in ${envs.filter((x) => !/PASSWORD|KEY/.test(x)).join(" ")}`);
+            }
+            const vols = unwrap(run.mocks.container("backup").inputs.volumes) as Array<{ volumeName: string; containerPath: string }>;
+            assert.deepStrictEqual(vols, [{ volumeName: `imstack-${stackName}-backups`, containerPath: "/backups" }]);
         });
 
         it("uploads an nginx config that routes every path and carries the upload limit", function () {
@@ -218,3 +231,38 @@ function volumeOptions(run: MockRun): Record<string, pulumi.CustomResourceOption
     }
     return out;
 }
+
+describe("program options", function () {
+    it("gives the backup job its own egress network and a secret remote key when off-site copies are on", async function () {
+        const run = await runStack(stackConfig("prod", { backup: { remote: { endpoint: "s3.example.com", bucket: "offsite-1", accessKey: "AK1", secretKey: "remote-secret-value" } } }));
+        const backup = run.mocks.container("backup");
+        const nets = (unwrap(backup.inputs.networksAdvanced) as Net[]).map((n) => n.name);
+        assert.deepStrictEqual(nets, ["imstack-prod-data", "imstack-prod-backup-egress"]);
+        assert.ok(isSecretValue(backup.inputs.envs), "envs carrying the remote key are secret");
+        assert.ok((unwrap(backup.inputs.envs) as string[]).includes("REMOTE_S3_BUCKET=offsite-1"));
+        for (const r of run.mocks.resources) assert.ok(!JSON.stringify(plainParts(r.inputs)).includes("remote-secret-value"), r.name);
+    });
+
+    it("leaves out the backup job, web and next when disabled", async function () {
+        const run = await runStack(stackConfig("dev", { backup: { enabled: false }, app: { web: { enabled: false }, next: { enabled: false } } }));
+        const services = run.mocks.containers().map(service).sort();
+        assert.deepStrictEqual(services, ["backend", "minio", "minio-init", "nginx", "postgres", "redis"]);
+        const conf = (unwrap(run.mocks.container("nginx").inputs.uploads) as Array<{ file: string; content: string }>)
+            .find((u) => u.file === "/etc/nginx/nginx.conf")!.content;
+        assert.ok(!conf.includes("$web_upstream") && !conf.includes("$next_upstream"));
+    });
+
+    it("uses a prebuilt image from config instead of building", async function () {
+        const run = await runStack(stackConfig("dev", { app: { backend: { image: "registry.example.com/chat/backend@sha256:" + "a".repeat(64) } } }));
+        const images = run.mocks.byType("docker:index/image:Image").map((i) => String(i.inputs.imageName));
+        assert.ok(!images.some((n) => n.includes("/backend:")), images.join(", "));
+        assert.strictEqual(unwrap(run.mocks.container("backend-1").inputs.image), "registry.example.com/chat/backend@sha256:" + "a".repeat(64));
+    });
+
+    it("runs the file storage driver with one replica and a retained data volume", async function () {
+        const run = await runStack(stackConfig("dev", { app: { backend: { storageDriver: "file" } } }));
+        const vols = unwrap(run.mocks.container("backend-1").inputs.volumes) as Array<{ volumeName: string; containerPath: string }>;
+        assert.deepStrictEqual(vols, [{ volumeName: "imstack-dev-backend-data", containerPath: "/app/data" }]);
+        assert.strictEqual(run.options.get("docker:index/volume:Volume::imstack-app-backend-data")?.retainOnDelete, true);
+    });
+});

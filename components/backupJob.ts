@@ -1,0 +1,114 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import { BackupConfig, ResourceLimits } from "./config";
+import { BUCKET, MINIO_ROOT_USER } from "./dataTier";
+import { builtImage } from "./images";
+import { resourcePrefix } from "./naming";
+import { APP_DATABASE } from "./postgresRoles";
+import { healthcheck, serviceContainer } from "./service";
+
+export interface BackupJobArgs {
+    /** Stack name; archives of other stacks are refused. */
+    readonly stack: string;
+    /** Project root holding automation/backup. */
+    readonly projectDir: string;
+    /** Schedule, retention, encryption and off-site settings. */
+    readonly backup: BackupConfig;
+    /** The postgres image the server runs, so pg_dump matches its major version. */
+    readonly postgresImage: string;
+    /** Image node is copied from. */
+    readonly nodeImage: string;
+    /** Extra build args (e.g. a proxy CA). */
+    readonly buildArgs: Record<string, string>;
+    /** Internal data network. */
+    readonly dataNetwork: pulumi.Input<string>;
+    /** Volume the archives and status.json live in. */
+    readonly backupsVolume: pulumi.Input<string>;
+    /** Memory and CPU limits. */
+    readonly resources: ResourceLimits;
+    /** Seconds to wait for the job to turn healthy. */
+    readonly healthTimeoutSeconds: number;
+    /** Superuser password for pg_dump/pg_restore and the database swap. */
+    readonly postgresAdminPassword: pulumi.Input<string>;
+    /** MinIO root password: restores delete objects and need full bucket access. */
+    readonly minioRootPassword: pulumi.Input<string>;
+    /** Redis password, used when backups include redis. */
+    readonly redisPassword: pulumi.Input<string>;
+    /** Current backup encryption key. */
+    readonly backupKey: pulumi.Input<string>;
+    /** Keys of earlier rotations, comma separated. */
+    readonly backupPreviousKeys: pulumi.Input<string>;
+}
+
+/**
+ * The scheduled backup job. Its image is the configured postgres image plus Node and the ops
+ * code in automation/backup, so scheduled runs and `imctl backup` (which execs into this
+ * container) share one code path and pg_dump always matches the server.
+ */
+export class BackupJob extends pulumi.ComponentResource {
+    public readonly container: docker.Container;
+
+    constructor(name: string, args: BackupJobArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("imstack:data:BackupJob", name, {}, opts);
+        const b = args.backup;
+        const components = ["postgres", "minio", ...(b.includeRedis ? ["redis"] : [])].join(",");
+        const envs: pulumi.Input<string>[] = [
+            `STACK=${args.stack}`,
+            "PGHOST=postgres", "PGPORT=5432", "PGUSER=postgres", `PGDATABASE=${APP_DATABASE}`,
+            pulumi.interpolate`PGPASSWORD=${args.postgresAdminPassword}`,
+            "S3_ENDPOINT=minio", "S3_PORT=9000", "S3_USE_SSL=false", `S3_BUCKET=${BUCKET}`, "S3_REGION=us-east-1",
+            `S3_ACCESS_KEY=${MINIO_ROOT_USER}`,
+            pulumi.interpolate`S3_SECRET_KEY=${args.minioRootPassword}`,
+            `BACKUP_SCHEDULE=${b.schedule}`, `BACKUP_TIMEZONE=${b.timezone}`,
+            `RETENTION_DAYS=${b.retentionDays}`, `KEEP_LAST=${b.keepLast}`,
+            `BACKUP_COMPONENTS=${components}`,
+        ];
+        if (b.encrypt) {
+            envs.push(pulumi.interpolate`BACKUP_KEY=${args.backupKey}`);
+            envs.push(pulumi.interpolate`BACKUP_PREVIOUS_KEYS=${args.backupPreviousKeys}`);
+        }
+        if (b.includeRedis) {
+            envs.push("REDIS_HOST=redis", "REDIS_PORT=6379", pulumi.interpolate`REDIS_PASSWORD=${args.redisPassword}`);
+        }
+        if (b.remote) {
+            const r = b.remote;
+            envs.push(
+                `REMOTE_S3_ENDPOINT=${r.endpoint}`, `REMOTE_S3_PORT=${r.port}`, `REMOTE_S3_USE_SSL=${r.useSsl}`,
+                `REMOTE_S3_BUCKET=${r.bucket}`, `REMOTE_S3_REGION=${r.region}`, `REMOTE_S3_ACCESS_KEY=${r.accessKey}`,
+                pulumi.secret(`REMOTE_S3_SECRET_KEY=${r.secretKey}`),
+            );
+        }
+        const context = path.join(args.projectDir, "automation", "backup");
+        const networks: Array<{ name: pulumi.Input<string>; aliases?: string[] }> = [{ name: args.dataNetwork, aliases: ["backup"] }];
+        if (b.remote) {
+            // Off-site copies need a route out, which the internal data network never gives; a
+            // network of its own keeps the job off the edge network.
+            const egress = new docker.Network(`${name}-egress`, {
+                name: `${resourcePrefix(args.stack)}-backup-egress`,
+                driver: "bridge",
+                labels: [{ label: "com.imstack.stack", value: args.stack }, { label: "com.imstack.project", value: "imstack" }],
+            }, { parent: this });
+            networks.push({ name: egress.name });
+        }
+        this.container = serviceContainer(`${name}-container`, {
+            stack: args.stack,
+            service: "backup",
+            tier: "data",
+            image: builtImage(`${name}-image`, {
+                context,
+                imageName: `${resourcePrefix(args.stack)}/backup:latest`,
+                args: { POSTGRES_IMAGE: args.postgresImage, NODE_IMAGE: args.nodeImage, ...args.buildArgs },
+            }, this),
+            networks,
+            envs: pulumi.secret(envs) as pulumi.Output<string[]>,
+            volumes: [{ volumeName: args.backupsVolume, containerPath: "/backups" }],
+            healthcheck: healthcheck(["CMD", "node", "/opt/imstack-backup/dist/main.js", "status", "--json"],
+                { interval: "30s", timeout: "5s", startPeriod: "20s", retries: 3 }),
+            resources: args.resources,
+            healthTimeoutSeconds: args.healthTimeoutSeconds,
+            destroyGraceSeconds: 120,
+        }, { parent: this });
+        this.registerOutputs({ container: this.container.name });
+    }
+}
