@@ -55,3 +55,39 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Locally added CA certificates (a TLS-intercepting proxy's), handed to app image builds as
+ * the EXTRA_CA_CERT_B64 build arg so `npm ci` inside the build trusts the registry.
+ */
+export function extraCaBuildArgs(): Record<string, string> {
+  const fs = require('fs') as typeof import('fs');
+  const path = require('path') as typeof import('path');
+  const file = process.env.IMSTACK_EXTRA_CA_FILE;
+  let pem = '';
+  if (file) pem = fs.readFileSync(file, 'utf8');
+  else {
+    const dir = '/usr/local/share/ca-certificates';
+    if (fs.existsSync(dir)) {
+      pem = fs.readdirSync(dir).filter((f) => f.endsWith('.crt')).sort().map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n');
+    }
+  }
+  return pem.trim() ? { 'buildArgs.EXTRA_CA_CERT_B64': Buffer.from(pem).toString('base64') } : {};
+}
+
+export interface DevPorts {
+  http: number; postgres: number; redis: number; minioApi: number; minioConsole: number; backend: number; next: number; web: number;
+}
+
+export async function freeDevPorts(): Promise<DevPorts> {
+  const names: Array<keyof DevPorts> = ['http', 'postgres', 'redis', 'minioApi', 'minioConsole', 'backend', 'next', 'web'];
+  const out = {} as DevPorts;
+  const used = new Set<number>();
+  for (const n of names) {
+    let p = await freePort();
+    while (used.has(p)) p = await freePort();
+    used.add(p);
+    out[n] = p;
+  }
+  return out;
+}

@@ -85,9 +85,9 @@ export async function buildImage(docker: Docker, req: BuildRequest): Promise<str
   };
   if (req.target) opts.target = req.target;
   const stream = await docker.buildImage(packContext(req.context, dockerfile, req.extraFiles) as unknown as NodeJS.ReadableStream, opts);
-  const out = await followProgress(docker, stream, req.onLine);
-  const aux = out.find((o) => o.aux && typeof (o.aux as { ID?: string }).ID === 'string');
-  const id = aux ? (aux.aux as { ID: string }).ID : (await docker.getImage(req.tags[0]).inspect()).Id;
+  await followProgress(docker, stream, req.onLine);
+  // Not the stream's aux ID: multi-stage builds report one per stage, the first is not the image.
+  const id = (await docker.getImage(req.tags[0]).inspect()).Id;
   for (const tag of req.tags.slice(1)) {
     const [repo, t] = splitTag(tag);
     await docker.getImage(id).tag({ repo, tag: t });

@@ -218,7 +218,8 @@ export async function createContainer(docker: Docker, name: string, inputs: Reco
   try {
     const existing = await docker.getContainer(cname).inspect();
     if (existing.Config.Labels?.[LIVE_LABEL] !== '1') throw new Error(`container ${cname} exists and was not created by the live layer; refusing to replace it`);
-    if (existing.Config.Labels?.[INPUTS_HASH_LABEL] === hash && existing.State.Running) {
+    const healthy = !existing.State.Health || existing.State.Health.Status === 'healthy';
+    if (existing.Config.Labels?.[INPUTS_HASH_LABEL] === hash && existing.State.Running && healthy) {
       log(`container ${cname} unchanged, kept`);
       return { id: existing.Id, state: await stateOf(docker, existing.Id, inputs), readyMs: 0 };
     }
@@ -281,8 +282,8 @@ export async function createContainer(docker: Docker, name: string, inputs: Reco
     }
     return { id, state: await stateOf(docker, id, inputs), readyMs: Date.now() - started };
   } catch (e) {
-    // The provider leaves a failed create tainted; removing it keeps reruns simple.
-    await removeIfPresent(docker, id, 0);
+    // Like the provider, a failed container stays (tainted) for inspection; the next run
+    // replaces it and teardown removes it.
     throw e;
   }
 }

@@ -117,6 +117,21 @@ async function main(argv) {
     console.log(`Removed user \`${pos[4]}\` successfully.`);
     return;
   }
+  if (cmd === 'admin policy create' || cmd === 'admin policy add') {
+    const [, , , name, policy, file] = pos;
+    if (!policy || !file) fail('usage: mc admin policy create ALIAS POLICY FILE');
+    const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+    await admin(alias(name), 'create-policy', { name: policy, document: doc });
+    console.log(`Created policy \`${policy}\` successfully.`);
+    return;
+  }
+  if (cmd === 'admin user info') {
+    const users = JSON.parse(await admin(alias(pos[3]), 'list-users', {}));
+    const u = users[pos[4]];
+    if (!u) fail(`Unable to get user info. The specified user does not exist.`);
+    console.log(`AccessKey: ${pos[4]}\nStatus: enabled\nPolicyName: ${(u.policies || []).join(',')}`);
+    return;
+  }
   if (cmd === 'admin policy attach') {
     const [, , , name, ...policies] = pos;
     if (!f.user) fail('only `--user USER` is reproduced for policy attach');

@@ -59,7 +59,16 @@ if (rootUser.length < 3 || rootPassword.length < 8) {
 
 // accessKey -> { secretKey, policies }
 const users = new Map();
+// policy name -> document (recorded for fidelity of the admin calls; never enforced)
+const policies = new Map();
+const policiesFile = path.join(sysDir, 'config', 'iam-policies.json');
+const BUILTIN_POLICIES = new Set(['readwrite', 'readonly', 'writeonly', 'diagnostics', 'consoleAdmin']);
+function savePolicies() {
+  fs.mkdirSync(path.dirname(policiesFile), { recursive: true });
+  fs.writeFileSync(policiesFile, JSON.stringify(Object.fromEntries(policies), null, 2), { mode: 0o600 });
+}
 function loadUsers() {
+  if (fs.existsSync(policiesFile)) for (const [k, v] of Object.entries(JSON.parse(fs.readFileSync(policiesFile, 'utf8')))) policies.set(k, v);
   if (!fs.existsSync(usersFile)) return;
   for (const [k, v] of Object.entries(JSON.parse(fs.readFileSync(usersFile, 'utf8')))) users.set(k, v);
 }
@@ -163,7 +172,14 @@ async function handleAdmin(req, res, route) {
     users.delete(body.accessKey); DUMMY_ACCOUNT.revokeAccessKey(body.accessKey); saveUsers();
     return reply({ ok: true });
   }
+  if (route === 'create-policy') {
+    if (!body.name || typeof body.document !== 'object') return s3Error(res, 400, 'InvalidArgument', 'name and a JSON policy document are required');
+    policies.set(body.name, body.document); savePolicies();
+    return reply({ ok: true, note: 'policies are recorded, not enforced (s3rver has no IAM)' });
+  }
   if (route === 'attach-policy') {
+    const missing = (body.policies || []).filter((p) => !policies.has(p) && !BUILTIN_POLICIES.has(p));
+    if (missing.length) return s3Error(res, 404, 'XMinioAdminNoSuchPolicy', `policy ${missing.join(',')} does not exist`);
     const u = users.get(body.user);
     if (!u) return s3Error(res, 404, 'XMinioAdminNoSuchUser', `user ${body.user} does not exist`);
     u.policies = [...new Set([...(u.policies || []), ...body.policies])];
