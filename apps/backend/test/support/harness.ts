@@ -5,6 +5,8 @@ import { createServer, type Server } from '../../src/server';
 import { shared, type SharedServices } from './shared';
 
 /** Call from a before() hook: skips the suite (saying why) when the services are absent. */
+type FetchBody = NonNullable<NonNullable<Parameters<typeof fetch>[1]>['body']>;
+
 export function needServices(ctx: Mocha.Context): SharedServices {
   if (!shared.services) {
     console.log(`    ${shared.skipReason ?? 'services not started'}`);
@@ -59,11 +61,11 @@ export async function api<T = any>(
   base: string,
   method: string,
   path: string,
-  opts: { token?: string; json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {},
+  opts: { token?: string; json?: unknown; body?: FetchBody; headers?: Record<string, string> } = {},
 ): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  let body: BodyInit | undefined = opts.body;
+  let body: FetchBody | undefined = opts.body;
   if (opts.json !== undefined) {
     headers['content-type'] ??= 'application/json';
     body = JSON.stringify(opts.json);
