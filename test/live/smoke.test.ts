@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import Redis from 'ioredis';
 import { dockerClient } from './engine/docker-client';
 import { LiveStack, runStack } from './engine/run-stack';
-import { freePort, requireLive } from './support';
+import { freePort, requireLive, usingOfficialImages } from './support';
 import { SUBSTITUTE_TAGS } from './images/build';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'smoke');
@@ -25,8 +25,8 @@ describe('live layer smoke (synthetic program on the real engine)', function () 
       projectDir: FIXTURE,
       stateDir: path.join(__dirname, '.state', 'smoke-test'),
       configOverrides: {
-        'images.postgres': process.env.IMSTACK_LIVE_IMAGES === 'official' ? 'postgres:16' : SUBSTITUTE_TAGS.postgres,
-        'images.redis': process.env.IMSTACK_LIVE_IMAGES === 'official' ? 'redis:7' : SUBSTITUTE_TAGS.redis,
+        'images.postgres': usingOfficialImages() ? 'postgres:16' : SUBSTITUTE_TAGS.postgres,
+        'images.redis': usingOfficialImages() ? 'redis:7' : SUBSTITUTE_TAGS.redis,
         'ports.postgres': pgPort,
         'ports.redis': redisPort,
       },

@@ -7,13 +7,39 @@ import { buildSubstituteImages, SUBSTITUTE_TAGS } from './images/build';
 export const IN_CI = process.env.CI === 'true';
 
 let gate: Promise<string | undefined> | undefined;
+let useOfficial = false;
+
+/** Docker Hub answers /v2/ with 401 when reachable; anything else in 3 s means "no registry". */
+async function registryReachable(): Promise<boolean> {
+  try {
+    const res = await fetch('https://registry-1.docker.io/v2/', { signal: AbortSignal.timeout(3000) });
+    return res.status === 401 || res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * IMSTACK_LIVE_IMAGES: "official" (registry images, the program's defaults), "substitute"
+ * (locally built), or "auto" (default): official when Docker Hub is reachable.
+ */
+async function chooseImages(): Promise<boolean> {
+  const mode = process.env.IMSTACK_LIVE_IMAGES ?? 'auto';
+  if (mode === 'official') return true;
+  if (mode === 'substitute') return false;
+  if (mode !== 'auto') throw new Error(`IMSTACK_LIVE_IMAGES must be official, substitute or auto, got "${mode}"`);
+  const ok = await registryReachable();
+  console.log(`      registry ${ok ? 'reachable: using official images' : 'unreachable: using substitute images'}`);
+  return ok;
+}
 
 /** Resolves to undefined when the engine and images are ready, else the reason they are not. */
 export function liveReady(): Promise<string | undefined> {
   gate ??= (async () => {
     const probe = await probeEngine();
     if (!probe.ok) return probe.reason;
-    if (process.env.IMSTACK_LIVE_IMAGES === 'official') return undefined;
+    useOfficial = await chooseImages();
+    if (useOfficial) return undefined;
     const started = Date.now();
     const r = await buildSubstituteImages({ log: (l) => console.log(`      [images] ${l}`) });
     console.log(`      substitute images ready in ${((Date.now() - started) / 1000).toFixed(1)}s (${r.images.filter((i) => i.cached).length}/${r.images.length} cached)`);
@@ -31,9 +57,13 @@ export async function requireLive(ctx: Mocha.Context): Promise<void> {
   ctx.skip();
 }
 
-/** Image config the program gets instead of registry images. */
+/** Image config the program gets instead of registry images (none when official). */
+export function usingOfficialImages(): boolean {
+  return useOfficial;
+}
+
 export function imageOverrides(): Record<string, string> {
-  if (process.env.IMSTACK_LIVE_IMAGES === 'official') return {};
+  if (useOfficial) return {};
   return {
     'images.postgres': SUBSTITUTE_TAGS.postgres,
     'images.redis': SUBSTITUTE_TAGS.redis,
