@@ -220,6 +220,13 @@ async function portChecks(containers: readonly ContainerSummary[], deps: HealthD
       const key = `${host}:${p.hostPort}`;
       if (seen.has(key)) continue;
       seen.add(key);
+      // Docker does not publish ports of a container attached only to internal networks; a
+      // running container without the binding will never listen there, so say why instead.
+      const bound = c.ports.some((a) => a.hostPort === p.hostPort && a.containerPort === p.containerPort);
+      if (c.state === 'running' && !bound) {
+        out.push({ name: `port ${key}`, status: 'skipped', detail: `${displayName(c)} ${p.containerPort}/tcp configured but not published by Docker (container only on internal networks?)` });
+        continue;
+      }
       const listening = await deps.probes.tcp(host, p.hostPort, opts.timeoutMs);
       out.push({ name: `port ${key}`, status: listening ? 'ok' : failure(c.service), detail: `${displayName(c)} ${p.containerPort}/tcp ${listening ? 'listening' : 'not listening'}` });
     }

@@ -104,6 +104,14 @@ describe('imctl: health', function () {
     assert.match(r.stdout, /disk docker data root +skipped/);
   });
 
+  it('a configured port Docker did not publish (internal-only network) is skipped with the reason', async function () {
+    const h = harness();
+    Object.assign(h.docker.containers.find((c) => c.service === 'postgres')!, { ports: [] });
+    const r = await imctl(h, 'health');
+    assert.strictEqual(r.code, 0, r.stdout);
+    assert.match(r.stdout, /port 127\.0\.0\.1:15432 +skipped +postgres 5432\/tcp configured but not published by Docker/);
+  });
+
   it('no containers at all: down, exit 2', async function () {
     const h = harness();
     h.docker = new FakeDocker([]);
