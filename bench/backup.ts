@@ -1,0 +1,98 @@
+// npm run bench:backup [-- MB1 MB2]  (default 500 and 250): backup and restore wall time and
+// peak RSS of the engine vs a baseline of plain pg_dump -Fc + tar / pg_restore + untar, at two
+// data sizes (half rows, half objects). Not a timed test: it prints a table.
+// Runs against a local PostgreSQL cluster and s3rver (the test harness), not in containers.
+import { execFileSync, spawnSync } from 'child_process';
+import { createCipheriv } from 'crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { Client } from 'pg';
+import { s3Client } from '../automation/backup/objects';
+import { startEnv } from '../test/unit/backup/support/env';
+import { PG_BIN_DIR } from '../test/unit/backup/support/pg-cluster';
+
+const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const [mbA, mbB] = sizes.length >= 2 ? sizes : [500, 250];
+
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): { s: number; rssMb: number } {
+  const t = Date.now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+  const lines = r.stderr.trim().split('\n');
+  return { s: (Date.now() - t) / 1000, rssMb: Number(lines[lines.length - 1]) / 1024 };
+}
+
+async function one(mb: number): Promise<Record<string, string>> {
+  const env = await startEnv('bench');
+  try {
+    const conn = env.conn;
+    const admin = new Client({ host: conn.host, port: conn.port, user: conn.user, password: conn.password, database: 'postgres' });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${conn.database}`);
+    await admin.end();
+    const c = new Client({ host: conn.host, port: conn.port, user: conn.user, password: conn.password, database: conn.database });
+    await c.connect();
+    await c.query('CREATE TABLE messages (id bigserial PRIMARY KEY, body text)');
+    // ~1 KiB of md5 text per row: compressible like real chat text, but not trivially.
+    const rows = Math.round((mb / 2) * 1024);
+    await c.query(`INSERT INTO messages(body) SELECT string_agg(md5(g::text || '-' || i::text), ' ') FROM generate_series(1, $1) g, generate_series(1, 30) i GROUP BY g`, [rows]);
+    await c.end();
+    const s3 = s3Client(env.s3.target);
+    const ks = createCipheriv('aes-256-ctr', Buffer.alloc(32, 7), Buffer.alloc(16));
+    const objMb = Math.round(mb / 2);
+    for (let i = 0; i < objMb; i++) {
+      const body = ks.update(Buffer.alloc(1024 * 1024));
+      await s3.putObject(env.s3.target.bucket, `uploads/${i}.bin`, body, body.length, { 'Content-Type': 'image/jpeg' });
+    }
+    const ctx = env.ctx();
+    const childEnv = {
+      ...process.env,
+      STACK: 'bench', BACKUP_DIR: ctx.backupDir, BACKUP_KEY: 'bench-key',
+      PGHOST: conn.host, PGPORT: String(conn.port), PGUSER: conn.user, PGPASSWORD: conn.password, PGDATABASE: conn.database, PG_BIN_DIR,
+      S3_ENDPOINT: env.s3.target.endPoint, S3_PORT: String(env.s3.target.port), S3_ACCESS_KEY: 'S3RVER', S3_SECRET_KEY: 'S3RVER', S3_BUCKET: env.s3.target.bucket,
+    };
+    const main = join(__dirname, '..', 'automation', 'backup', 'main.ts');
+    const node = (args: string[]): { s: number; rssMb: number } => timed(process.execPath, ['-r', 'ts-node/register/transpile-only', main, ...args], childEnv);
+    const b = node(['--json', 'backup', 'all']);
+    const file = execFileSync('ls', [ctx.backupDir]).toString().split('\n').find((f) => f.endsWith('.enc')) as string;
+    const r = node(['--json', 'restore', file]);
+
+    // Baseline: the same data with plain tools.
+    const base = mkdtempSync(join(tmpdir(), 'imstack-bench-'));
+    const pgEnv = { ...process.env, PGHOST: conn.host, PGPORT: String(conn.port), PGUSER: conn.user, PGPASSWORD: conn.password, PGDATABASE: conn.database };
+    const objDir = join(base, 'objects');
+    execFileSync('mkdir', ['-p', objDir]);
+    for (let i = 0; i < objMb; i++) await s3.fGetObject(env.s3.target.bucket, `uploads/${i}.bin`, join(objDir, `${i}.bin`));
+    const d = timed(join(PG_BIN_DIR, 'pg_dump'), ['-Fc', '-f', join(base, 'db.dump')], pgEnv);
+    const t = timed('tar', ['-C', objDir, '-cf', join(base, 'objects.tar'), '.'], pgEnv);
+    execFileSync(join(PG_BIN_DIR, 'createdb'), ['base_restore'], { env: pgEnv });
+    const pr = timed(join(PG_BIN_DIR, 'pg_restore'), ['-d', 'base_restore', join(base, 'db.dump')], pgEnv);
+    const out = join(base, 'untar');
+    execFileSync('mkdir', ['-p', out]);
+    const ut = timed('tar', ['-C', out, '-xf', join(base, 'objects.tar')], pgEnv);
+    rmSync(base, { recursive: true, force: true });
+    const bb = d.s + t.s;
+    const br = pr.s + ut.s;
+    writeFileSync(1, '');
+    return {
+      size: `${mb} MB`,
+      backup: `${b.s.toFixed(1)} s`, baseBackup: `${bb.toFixed(1)} s`, backupRatio: (b.s / bb).toFixed(2),
+      restore: `${r.s.toFixed(1)} s`, baseRestore: `${br.toFixed(1)} s`, restoreRatio: (r.s / br).toFixed(2),
+      rssBackup: `${b.rssMb.toFixed(0)} MB`, rssRestore: `${r.rssMb.toFixed(0)} MB`,
+      rssBaseline: `${Math.max(d.rssMb, t.rssMb, pr.rssMb, ut.rssMb).toFixed(0)} MB`,
+    };
+  } finally {
+    await env.stop();
+  }
+}
+
+(async () => {
+  const results = [await one(mbA), await one(mbB)];
+  console.table(results);
+  const [a, b] = results.map((x) => parseFloat(x.rssRestore));
+  console.log(`peak RSS growth between sizes (restore): ${(((Math.max(a, b) / Math.min(a, b)) - 1) * 100).toFixed(1)}%`);
+})().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
