@@ -23,7 +23,7 @@ describe('dev stack on the real engine', function () {
       stack: 'dev',
       projectDir: ROOT,
       configOverrides: { ...imageOverrides(), ...portOverrides, ...extraCaBuildArgs() },
-      log: (l) => console.log(`      [dev] ${l}`),
+      log: (l) => { if (!/Step \d+\/\d+/.test(l)) console.log(`      [dev] ${l}`); },
     });
     console.log(`      dev stack up in ${((Date.now() - started) / 1000).toFixed(1)}s (program run ${live.seconds.toFixed(1)}s)`);
     if (!live.ok) console.log(`      errors:\n${live.errors.map((e) => `        ${e}`).join('\n')}`);
