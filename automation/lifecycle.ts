@@ -67,15 +67,22 @@ export async function waitReady(ctx: Ctx, containers: readonly ContainerSummary[
 
 /** Starts data, then app, then edge; each tier must be healthy before the next starts. */
 export async function startInOrder(ctx: Ctx, containers: readonly ContainerSummary[], opts: StartOptions): Promise<void> {
+  const deferred: ContainerSummary[] = [];
   for (const tier of byTier(containers)) {
     for (const c of tier) {
       if (opts.signal?.aborted) throw new InterruptedError('start interrupted');
       ctx.out.progress(`starting ${displayName(c)} (${c.name})`);
       await ctx.deps.docker.start(c.id);
     }
-    await waitReady(ctx, tier, opts);
+    // Nothing depends on the backup job, so its (slow) health does not hold up the next tier.
+    deferred.push(...tier.filter((c) => NOT_A_DEPENDENCY.has(c.service)));
+    await waitReady(ctx, tier.filter((c) => !NOT_A_DEPENDENCY.has(c.service)), opts);
   }
+  if (deferred.length) await waitReady(ctx, deferred, opts);
 }
+
+/** Services no other service needs in order to start. */
+const NOT_A_DEPENDENCY = new Set(['backup']);
 
 /** Stops edge, then app, then data, so nothing serves requests it cannot complete. */
 export async function stopInOrder(ctx: Ctx, containers: readonly ContainerSummary[], graceSeconds: number, signal?: AbortSignal): Promise<void> {

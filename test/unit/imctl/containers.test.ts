@@ -62,6 +62,15 @@ describe('imctl: container commands (Docker injected)', function () {
     assert.match(r.stdout, /^started: postgres running \(healthy\), redis/);
   });
 
+  it('the backup job starts with the data tier but its health does not hold up the app tier', async function () {
+    const h = harness();
+    h.docker.containers.push(container('backup', { state: 'exited', exitCode: 0 }));
+    h.docker.healthyAfter = { 'imstack-dev-backup': 20 };
+    const r = await imctl(h, 'start', 'backup', 'backend');
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.ok(r.stderr.indexOf('starting backend-1') < r.stderr.indexOf('✓ backup healthy'), r.stderr);
+  });
+
   it('start of one service starts only it', async function () {
     const h = harness();
     Object.assign(h.docker.containers.find((c) => c.service === 'redis')!, { state: 'exited' });
