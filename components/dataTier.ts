@@ -1,11 +1,12 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { BackupJob } from "./backupJob";
+import { DevPorts } from "./devPorts";
 import { BackupConfig, ImageRefs, PortsConfig, ResourceLimits } from "./config";
 import { pulledImage } from "./images";
 import { containerName, resourcePrefix } from "./naming";
 import { APP_DATABASE, APP_ROLE, PostgresRoles } from "./postgresRoles";
-import { healthcheck, publish, serviceContainer } from "./service";
+import { healthcheck, serviceContainer } from "./service";
 
 export const MINIO_ROOT_USER = "imstack-root";
 export const MINIO_APP_USER = "imstack-app";
@@ -28,7 +29,7 @@ export interface DataTierArgs {
     readonly backupPreviousKeys: pulumi.Input<string>;
     /** Internal data network the services attach to. */
     readonly dataNetwork: pulumi.Input<string>;
-    /** Publish data ports on 127.0.0.1 (dev only). */
+    /** Publish data ports on 127.0.0.1 (dev only), through the DevPorts forwarder. */
     readonly publish: boolean;
     /** Host ports used when publishing. */
     readonly ports: Pick<PortsConfig, "postgres" | "redis" | "minioApi" | "minioConsole">;
@@ -61,6 +62,8 @@ export class DataTier extends pulumi.ComponentResource {
     public readonly minioInit: docker.Container;
     /** Resolves once roles and passwords are applied to the running postgres. */
     public readonly postgresReady: pulumi.Output<string>;
+    /** Dev only: forwards 127.0.0.1 ports to the data services. */
+    public readonly devPorts?: DevPorts;
     /** The scheduled backup job, unless backups are disabled. */
     public readonly backupJob?: BackupJob;
     public readonly containerNames: Record<string, pulumi.Output<string>>;
@@ -90,7 +93,6 @@ export class DataTier extends pulumi.ComponentResource {
                 pulumi.interpolate`POSTGRES_PASSWORD=${args.postgresBootstrapPassword}`,
             ],
             volumes: [{ volumeName: this.volumes.postgres.name, containerPath: "/var/lib/postgresql/data" }],
-            ports: publish(args.publish, 5432, args.ports.postgres),
             // Over TCP: the socket answers during init, before the real server is up (docker-library/postgres#146).
             healthcheck: healthcheck(["CMD-SHELL", "pg_isready -h 127.0.0.1 -U postgres -d postgres"], { startPeriod: "30s" }),
             resources: args.resources.postgres,
@@ -126,7 +128,6 @@ export class DataTier extends pulumi.ComponentResource {
             uploads: [{ file: "/usr/local/etc/redis/redis.conf", content: redisConf }],
             envs: [pulumi.interpolate`REDISCLI_AUTH=${args.redisPassword}`],
             volumes: [{ volumeName: this.volumes.redis.name, containerPath: "/data" }],
-            ports: publish(args.publish, 6379, args.ports.redis),
             healthcheck: healthcheck(["CMD-SHELL", "redis-cli ping | grep -q PONG"]),
             resources: args.resources.redis,
         }, { parent: this });
@@ -139,7 +140,6 @@ export class DataTier extends pulumi.ComponentResource {
             command: ["server", "/data", "--console-address", ":9001"],
             envs: [`MINIO_ROOT_USER=${MINIO_ROOT_USER}`, pulumi.interpolate`MINIO_ROOT_PASSWORD=${args.minioRootPassword}`],
             volumes: [{ volumeName: this.volumes.minio.name, containerPath: "/data" }],
-            ports: [...publish(args.publish, 9000, args.ports.minioApi), ...publish(args.publish, 9001, args.ports.minioConsole)],
             // The image ships `mc`, whose default alias "local" is this server.
             healthcheck: healthcheck(["CMD-SHELL", "mc ready local"], { startPeriod: "20s" }),
             resources: args.resources.minio,
@@ -192,6 +192,20 @@ export class DataTier extends pulumi.ComponentResource {
             memory: 128,
         }, { parent: this, dependsOn: [this.minio], deleteBeforeReplace: true });
 
+        if (args.publish) {
+            this.devPorts = new DevPorts(`${name}-dev-ports`, {
+                stack,
+                nodeImage: pulledImage(`${name}-node-image`, args.images.node, this),
+                dataNetwork: args.dataNetwork,
+                healthTimeoutSeconds: args.healthTimeoutSeconds,
+                forwards: [
+                    { listen: 5432, hostPort: args.ports.postgres, target: "postgres", targetPort: 5432 },
+                    { listen: 6379, hostPort: args.ports.redis, target: "redis", targetPort: 6379 },
+                    { listen: 9000, hostPort: args.ports.minioApi, target: "minio", targetPort: 9000 },
+                    { listen: 9001, hostPort: args.ports.minioConsole, target: "minio", targetPort: 9001 },
+                ],
+            }, { parent: this, dependsOn: [this.postgres, this.redis, this.minio] });
+        }
         if (args.backup.enabled) {
             this.backupJob = new BackupJob(`${name}-backup`, {
                 stack,

@@ -29,6 +29,7 @@ export function publishedPorts(c: StackConfig): PublishedPort[] {
     if (c.tls.mode === "files") ports.push({ service: "nginx", hostIp: "0.0.0.0", hostPort: c.ports.https, containerPort: 443 });
     if (!c.publishServices) return ports;
     const local = (service: string, hostPort: number, containerPort: number) => ports.push({ service, hostIp: "127.0.0.1", hostPort, containerPort });
+    // The data services' ports are published by the dev-ports forwarder (see DevPorts).
     local("postgres", c.ports.postgres, 5432);
     local("redis", c.ports.redis, 6379);
     local("minio", c.ports.minioApi, 9000);
@@ -142,6 +143,7 @@ export class ImStack extends pulumi.ComponentResource {
             redis: pulumi.all([data.redis.name]),
             minio: pulumi.all([data.minio.name]),
             ...(data.backupJob ? { backup: pulumi.all([data.backupJob.container.name]) } : {}),
+            ...(data.devPorts ? { "dev-ports": pulumi.all([data.devPorts.container.name]) } : {}),
             backend: pulumi.all(app.containerNames.backend),
             ...(app.containerNames.web ? { web: pulumi.all(app.containerNames.web) } : {}),
             ...(app.containerNames.next ? { next: pulumi.all(app.containerNames.next) } : {}),

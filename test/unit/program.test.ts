@@ -60,11 +60,18 @@ for (const stackName of ["dev", "prod"] as const) {
             const published = run.mocks.containers().filter((c) => ports(c).length > 0).map(service).sort();
             if (stackName === "prod") {
                 assert.deepStrictEqual(published, ["nginx"]);
+                assert.ok(!run.mocks.containers().some((c) => service(c) === "dev-ports"), "no forwarder in prod");
             } else {
-                assert.deepStrictEqual(published, ["backend", "minio", "next", "nginx", "postgres", "redis", "web"]);
-                assert.deepStrictEqual(ports(run.mocks.container("postgres")).map((p) => p.external), [5432]);
-                assert.deepStrictEqual(ports(run.mocks.container("redis")).map((p) => p.external), [6379]);
-                assert.deepStrictEqual(ports(run.mocks.container("minio")).map((p) => p.external), [9000, 9001]);
+                assert.deepStrictEqual(published, ["backend", "dev-ports", "next", "nginx", "web"]);
+                // Docker never publishes ports of a container whose only network is internal, so
+                // the data services are published through the forwarder, which holds no data.
+                const fwd = run.mocks.container("dev-ports");
+                assert.deepStrictEqual(ports(fwd).map((p) => [p.internal, p.external, p.ip]),
+                    [[5432, 5432, "127.0.0.1"], [6379, 6379, "127.0.0.1"], [9000, 9000, "127.0.0.1"], [9001, 9001, "127.0.0.1"]]);
+                assert.ok((unwrap(fwd.inputs.envs) as string[]).includes("FORWARDS=5432=postgres:5432,6379=redis:6379,9000=minio:9000,9001=minio:9001"));
+                const fwdNets = (unwrap(fwd.inputs.networksAdvanced) as Net[]).map((n) => n.name);
+                assert.deepStrictEqual(fwdNets, [`imstack-dev-dev-ports`, `imstack-dev-data`]);
+                assert.strictEqual(fwd.inputs.networkMode, "imstack-dev-dev-ports");
                 assert.deepStrictEqual(ports(run.mocks.container("web")).map((p) => p.external), [5173]);
                 assert.deepStrictEqual(ports(run.mocks.container("next")).map((p) => p.external), [3000]);
             }
@@ -141,6 +148,13 @@ for (const stackName of ["dev", "prod"] as const) {
         it("gives every long-running container a healthcheck, limits, log caps, labels and a restart policy", function () {
             const list = longRunning(run);
             assert.strictEqual(list.length, 7 + config.app.backend.replicas);
+            if (stackName === "dev") {
+                const fwd = run.mocks.container("dev-ports");
+                assert.strictEqual(fwd.inputs.restart, "unless-stopped");
+                assert.deepStrictEqual(fwd.inputs.securityOpts, ["no-new-privileges:true"]);
+                assert.strictEqual(fwd.inputs.user, "1000:1000");
+                assert.ok((unwrap(fwd.inputs.healthcheck) as { tests: string[] }).tests.length > 1);
+            }
             for (const c of list) {
                 const svc = service(c);
                 const hc = unwrap(c.inputs.healthcheck) as Record<string, unknown>;
@@ -246,7 +260,7 @@ describe("program options", function () {
     it("leaves out the backup job, web and next when disabled", async function () {
         const run = await runStack(stackConfig("dev", { backup: { enabled: false }, app: { web: { enabled: false }, next: { enabled: false } } }));
         const services = run.mocks.containers().map(service).sort();
-        assert.deepStrictEqual(services, ["backend", "minio", "minio-init", "nginx", "postgres", "redis"]);
+        assert.deepStrictEqual(services, ["backend", "dev-ports", "minio", "minio-init", "nginx", "postgres", "redis"]);
         const conf = (unwrap(run.mocks.container("nginx").inputs.uploads) as Array<{ file: string; content: string }>)
             .find((u) => u.file === "/etc/nginx/nginx.conf")!.content;
         assert.ok(!conf.includes("$web_upstream") && !conf.includes("$next_upstream"));
