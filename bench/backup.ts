@@ -2,9 +2,10 @@
 // peak RSS of the engine vs a baseline of plain pg_dump -Fc + tar / pg_restore + untar, at two
 // data sizes (half rows, half objects). Not a timed test: it prints a table.
 // Runs against a local PostgreSQL cluster and s3rver (the test harness), not in containers.
-import { execFileSync, spawnSync } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
+import { once } from 'events';
 import { createCipheriv } from 'crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Client } from 'pg';
@@ -15,11 +16,15 @@ import { PG_BIN_DIR } from '../test/unit/backup/support/pg-cluster';
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const [mbA, mbB] = sizes.length >= 2 ? sizes : [500, 250];
 
-function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): { s: number; rssMb: number } {
+// Async on purpose: s3rver runs in this process's event loop, so a blocking spawn would deadlock.
+async function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ s: number; rssMb: number }> {
   const t = Date.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { env, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
-  const lines = r.stderr.trim().split('\n');
+  const child = spawn('/usr/bin/time', ['-f', '%M', cmd, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const [code] = (await once(child, 'close')) as [number];
+  if (code !== 0) throw new Error(`${cmd} failed: ${err}`);
+  const lines = err.trim().split('\n');
   return { s: (Date.now() - t) / 1000, rssMb: Number(lines[lines.length - 1]) / 1024 };
 }
 
@@ -52,11 +57,15 @@ async function one(mb: number): Promise<Record<string, string>> {
       PGHOST: conn.host, PGPORT: String(conn.port), PGUSER: conn.user, PGPASSWORD: conn.password, PGDATABASE: conn.database, PG_BIN_DIR,
       S3_ENDPOINT: env.s3.target.endPoint, S3_PORT: String(env.s3.target.port), S3_ACCESS_KEY: 'S3RVER', S3_SECRET_KEY: 'S3RVER', S3_BUCKET: env.s3.target.bucket,
     };
-    const main = join(__dirname, '..', 'automation', 'backup', 'main.ts');
-    const node = (args: string[]): { s: number; rssMb: number } => timed(process.execPath, ['-r', 'ts-node/register/transpile-only', main, ...args], childEnv);
-    const b = node(['--json', 'backup', 'all']);
+    // The compiled code, as in the job image (ts-node alone would add ~150 MB and 1.5 s).
+    const main = join(__dirname, '..', 'automation', 'backup', 'dist', 'main.js');
+    const node = (args: string[]): Promise<{ s: number; rssMb: number }> => timed(process.execPath, [main, ...args], childEnv);
+    console.error(`[${mb} MB] seeded; backing up`);
+    const b = await node(['--json', 'backup', 'all']);
+    console.error(`[${mb} MB] backup ${b.s}s; restoring`);
     const file = execFileSync('ls', [ctx.backupDir]).toString().split('\n').find((f) => f.endsWith('.enc')) as string;
-    const r = node(['--json', 'restore', file]);
+    const r = await node(['--json', 'restore', file]);
+    console.error(`[${mb} MB] restore ${r.s}s; baseline`);
 
     // Baseline: the same data with plain tools.
     const base = mkdtempSync(join(tmpdir(), 'imstack-bench-'));
@@ -64,17 +73,16 @@ async function one(mb: number): Promise<Record<string, string>> {
     const objDir = join(base, 'objects');
     execFileSync('mkdir', ['-p', objDir]);
     for (let i = 0; i < objMb; i++) await s3.fGetObject(env.s3.target.bucket, `uploads/${i}.bin`, join(objDir, `${i}.bin`));
-    const d = timed(join(PG_BIN_DIR, 'pg_dump'), ['-Fc', '-f', join(base, 'db.dump')], pgEnv);
-    const t = timed('tar', ['-C', objDir, '-cf', join(base, 'objects.tar'), '.'], pgEnv);
+    const d = await timed(join(PG_BIN_DIR, 'pg_dump'), ['-Fc', '-f', join(base, 'db.dump')], pgEnv);
+    const t = await timed('tar', ['-C', objDir, '-cf', join(base, 'objects.tar'), '.'], pgEnv);
     execFileSync(join(PG_BIN_DIR, 'createdb'), ['base_restore'], { env: pgEnv });
-    const pr = timed(join(PG_BIN_DIR, 'pg_restore'), ['-d', 'base_restore', join(base, 'db.dump')], pgEnv);
+    const pr = await timed(join(PG_BIN_DIR, 'pg_restore'), ['-d', 'base_restore', join(base, 'db.dump')], pgEnv);
     const out = join(base, 'untar');
     execFileSync('mkdir', ['-p', out]);
-    const ut = timed('tar', ['-C', out, '-xf', join(base, 'objects.tar')], pgEnv);
+    const ut = await timed('tar', ['-C', out, '-xf', join(base, 'objects.tar')], pgEnv);
     rmSync(base, { recursive: true, force: true });
     const bb = d.s + t.s;
     const br = pr.s + ut.s;
-    writeFileSync(1, '');
     return {
       size: `${mb} MB`,
       backup: `${b.s.toFixed(1)} s`, baseBackup: `${bb.toFixed(1)} s`, backupRatio: (b.s / bb).toFixed(2),
@@ -88,6 +96,7 @@ async function one(mb: number): Promise<Record<string, string>> {
 }
 
 (async () => {
+  execFileSync(process.execPath, [join(__dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(__dirname, '..', 'automation', 'backup', 'tsconfig.build.json')], { stdio: 'inherit' });
   const results = [await one(mbA), await one(mbB)];
   console.table(results);
   const [a, b] = results.map((x) => parseFloat(x.rssRestore));
