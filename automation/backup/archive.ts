@@ -122,7 +122,7 @@ export interface ReadEntry {
  */
 export async function readArchive(
   path: string,
-  backupKey: string | undefined,
+  backupKey: string | readonly string[] | undefined,
   onEntry: (entry: ReadEntry, stream: Readable) => Promise<void>,
   onBytes?: (n: number) => void,
 ): Promise<Map<string, EntryDigest>> {

@@ -66,6 +66,7 @@ export function settingsFromEnv(env: Env = process.env): JobSettings {
     stack,
     backupDir: str(env, 'BACKUP_DIR', '/backups'),
     backupKey: env.BACKUP_KEY || undefined,
+    previousKeys: (env.BACKUP_PREVIOUS_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
     gzipLevel: int(env, 'BACKUP_GZIP_LEVEL', 0, 0),
     postgres: env.PGPASSWORD !== undefined
       ? {

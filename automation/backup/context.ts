@@ -24,6 +24,8 @@ export interface BackupContext {
   readonly backupDir: string;
   /** Empty or undefined: archives are not encrypted. */
   readonly backupKey?: string;
+  /** Keys of earlier rotations: archives written before a rotation stay readable. */
+  readonly previousKeys?: readonly string[];
   readonly postgres?: PgConnection;
   readonly s3?: S3Target;
   readonly redis?: RedisTarget;
@@ -31,6 +33,11 @@ export interface BackupContext {
   readonly gzipLevel?: number;
   readonly now?: () => Date;
   readonly onProgress?: (e: ProgressEvent) => void;
+}
+
+/** Keys to try when reading an archive: the current one first, then earlier rotations'. */
+export function decryptionKeys(ctx: BackupContext): string[] {
+  return [ctx.backupKey ?? '', ...(ctx.previousKeys ?? [])].filter((k) => k.length > 0);
 }
 
 export function nowOf(ctx: BackupContext): Date {

@@ -111,8 +111,15 @@ export class DecryptStream extends Transform {
   private buf: Buffer = Buffer.alloc(0);
   private index = 0;
 
-  constructor(private readonly backupKey: string) {
+  private readonly keys: readonly string[];
+
+  /**
+   * @param backupKeys the current key, or the current key followed by earlier rotations'
+   *   keys; the header's key check picks the one the archive was written with.
+   */
+  constructor(backupKeys: string | readonly string[]) {
     super();
+    this.keys = (typeof backupKeys === 'string' ? [backupKeys] : backupKeys).filter((k) => k.length > 0);
   }
 
   private readHeader(): void {
@@ -121,12 +128,15 @@ export class DecryptStream extends Transform {
     if (h[8] !== ENC_VERSION) throw new DecryptError('unknown-version', `unknown encryption format version ${h[8]}`);
     this.chunkSize = h.readUInt32BE(9);
     if (this.chunkSize < 1 || this.chunkSize > MAX_CHUNK_SIZE) throw new DecryptError('corrupt', 'encryption header is corrupt (chunk size)');
-    if (!this.backupKey) throw new DecryptError('wrong-key', 'archive is encrypted but no backup key was given');
-    this.fileKey = deriveKey(this.backupKey, Buffer.from(h.subarray(13, 29)));
-    this.prefix = Buffer.from(h.subarray(29, 36));
-    if (!timingSafeEqual(keyCheck(this.fileKey), h.subarray(36, 52))) {
-      throw new DecryptError('wrong-key', 'wrong backup key: the archive was encrypted with a different key');
+    if (this.keys.length === 0) throw new DecryptError('wrong-key', 'archive is encrypted but no backup key was given');
+    const salt = Buffer.from(h.subarray(13, 29));
+    const check = h.subarray(36, 52);
+    this.fileKey = this.keys.map((k) => deriveKey(k, salt)).find((fk) => timingSafeEqual(keyCheck(fk), check)) ?? null;
+    if (!this.fileKey) {
+      const tried = this.keys.length > 1 ? ` (tried the current key and ${this.keys.length - 1} previous key${this.keys.length > 2 ? 's' : ''})` : '';
+      throw new DecryptError('wrong-key', `wrong backup key: the archive was encrypted with a different key${tried}`);
     }
+    this.prefix = Buffer.from(h.subarray(29, 36));
     this.header = Buffer.from(h);
     this.buf = this.buf.subarray(HEADER_LEN);
   }

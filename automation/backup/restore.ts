@@ -9,7 +9,7 @@ import { join } from 'path';
 import { pipeline } from 'stream/promises';
 import { readArchive } from './archive';
 import { backupUnlocked, BackupResult } from './backup';
-import { BackupContext, nowOf, Progress } from './context';
+import { BackupContext, decryptionKeys, nowOf, Progress } from './context';
 import { clearJournal, readJournal, RestoreJournal, RestorePhase, writeJournal } from './journal';
 import { Component, Manifest, OBJECT_PREFIX, POSTGRES_ENTRY } from './manifest';
 import { formatTimestamp } from './naming';
@@ -69,7 +69,7 @@ async function applyObjects(ctx: BackupContext, archivePath: string, manifest: M
   await ensureBucket(client, s3.bucket, s3.region);
   const progress = new Progress(ctx, progressPhase);
   const etags = new Map<string, string>();
-  await readArchive(archivePath, ctx.backupKey, async (entry, stream) => {
+  await readArchive(archivePath, decryptionKeys(ctx), async (entry, stream) => {
     if (!entry.name.startsWith(OBJECT_PREFIX)) return;
     const key = entry.name.slice(OBJECT_PREFIX.length);
     const meta = JSON.parse(entry.pax[PAX_META] ?? '{}') as Record<string, string>;
@@ -197,7 +197,7 @@ export async function restore(ctx: BackupContext, fileOrName: string, opts: Rest
         await fsp.mkdir(work, { recursive: true });
         const dump = join(work, POSTGRES_ENTRY);
         // Spooled to a file: pg_restore from a pipe cannot handle every dump's ordering.
-        await readArchive(path, ctx.backupKey, async (entry, stream) => {
+        await readArchive(path, decryptionKeys(ctx), async (entry, stream) => {
           if (entry.name === POSTGRES_ENTRY) await pipeline(stream, createWriteStream(dump, { mode: 0o600 }));
         });
         if (await databaseExists(pg, journal.staging)) await dropDatabase(pg, journal.staging);

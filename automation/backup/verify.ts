@@ -2,7 +2,7 @@
 // size and sha256 against the manifest, and have pg_restore accept the dump's table of contents.
 import { Readable } from 'stream';
 import { EntryDigest, readArchive } from './archive';
-import { BackupContext, Progress } from './context';
+import { BackupContext, decryptionKeys, Progress } from './context';
 import { ArchiveHeader, ArchiveRejected, checkEntries, HEADER_ENTRY, Manifest, MANIFEST_ENTRY, parseHeader, parseManifest, POSTGRES_ENTRY } from './manifest';
 import { checkDumpList } from './postgres';
 import { readInfo, resolveArchive, writeInfo } from './store';
@@ -32,7 +32,7 @@ export async function verifyPath(ctx: BackupContext, path: string): Promise<Veri
   const progress = new Progress(ctx, 'verify');
   const seen = await readArchive(
     path,
-    ctx.backupKey,
+    decryptionKeys(ctx),
     async (entry, stream) => {
       const first = index++ === 0;
       if (manifest) throw new ArchiveRejected('unexpected-entry', `entry "${entry.name}" follows ${MANIFEST_ENTRY}, which must be last`);

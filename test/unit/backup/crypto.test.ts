@@ -95,6 +95,26 @@ describe('backup crypto (AES-256-GCM STREAM)', () => {
     await rejectsWith(decrypt(sealed, ''), 'wrong-key');
   });
 
+  it('after a rotation, decrypts with whichever of the current and previous keys matches', async () => {
+    const old = await encrypt(plain, 'key-before-rotation');
+    assert.deepEqual(await collect([old], new DecryptStream(['key-after-rotation', 'older-still', 'key-before-rotation'])), plain);
+    const current = await encrypt(plain, 'key-after-rotation');
+    assert.deepEqual(await collect([current], new DecryptStream(['key-after-rotation', 'key-before-rotation'])), plain);
+    // Empty entries (a trailing comma in BACKUP_PREVIOUS_KEYS) are ignored, not tried.
+    assert.deepEqual(await collect([old], new DecryptStream(['', 'key-before-rotation'])), plain);
+  });
+
+  it('a key matching none of the current and previous keys is still a wrong-key error', async () => {
+    const sealed = await encrypt(plain, 'unknown-key');
+    await assert.rejects(collect([sealed], new DecryptStream(['current', 'previous-1', 'previous-2'])), (e: unknown) => {
+      assert.ok(e instanceof DecryptError && e.kind === 'wrong-key');
+      assert.match(e.message, /wrong backup key.*current key and 2 previous keys/);
+      assert.doesNotMatch(e.message, /previous-1|previous-2|current,/);
+      return true;
+    });
+    await rejectsWith(collect([sealed], new DecryptStream([])), 'wrong-key');
+  });
+
   it('refuses an unknown encryption version and non-encrypted input', async () => {
     const sealed = await encrypt(plain);
     const v2 = Buffer.from(sealed);

@@ -47,7 +47,9 @@ describe('backup engine against real PostgreSQL and S3', function () {
 
     const steps: string[] = [];
     const hooks = { enterMaintenance: async () => void steps.push('enter'), leaveMaintenance: async () => void steps.push('leave') };
-    const r = await restore(ctx, b.file, { hooks });
+    // Restored after a key rotation: the archive's key is now among the previous keys.
+    const rotated: BackupContext = { ...ctx, backupKey: 'key-after-rotation', previousKeys: ['unrelated-old-key', ctx.backupKey as string] };
+    const r = await restore(rotated, b.file, { hooks });
     assert.deepEqual(steps, ['enter', 'leave']);
     assert.equal(r.removedObjects, 1);
     assert.deepEqual(await fingerprint(env.conn, env.s3.target), before);
@@ -56,8 +58,8 @@ describe('backup engine against real PostgreSQL and S3', function () {
     const names = (await dbs.query<{ datname: string }>('SELECT datname FROM pg_database')).rows.map((x) => x.datname);
     await dbs.end();
     assert.deepEqual(names.filter((n) => n.startsWith(env.conn.database)), [env.conn.database]);
-    // The safety backup holds the mutated state and is itself a valid archive.
-    await verify(ctx, r.safety);
+    // The safety backup holds the mutated state and is itself a valid archive (under the new key).
+    await verify(rotated, r.safety);
   });
 });
 
@@ -143,6 +145,14 @@ describe('restore refuses bad input before changing anything', function () {
 
   it('a wrong key', async () => {
     await refused({ ...ctx, backupKey: 'not-the-key' }, good.file, /wrong backup key/);
+    // Previous keys that do not match either: still the wrong-key refusal, nothing touched.
+    await refused({ ...ctx, backupKey: 'not-the-key', previousKeys: ['nor-this', 'nor-that'] }, good.file, /wrong backup key.*2 previous keys/);
+  });
+
+  it('an archive written before a key rotation verifies with the old key among BACKUP_PREVIOUS_KEYS', async () => {
+    const rotated = { ...ctx, backupKey: 'the-new-key', previousKeys: ['some-older-key', ctx.backupKey as string] };
+    const r = await verify(rotated, good.file);
+    assert.equal(r.manifest.stack, ctx.stack);
   });
 
   it('a manifest whose checksums do not match', async () => {
