@@ -1,0 +1,103 @@
+// Runs the ops code inside the stack's backup job container and turns its NDJSON events
+// into imctl output: human progress lines on stderr, or the events passed through as NDJSON
+// with --json. The container's exit codes 3 (archive refused) and 4 (restore rolled back)
+// become imctl's documented exit codes; anything else is a failed operation.
+import type { Ctx } from '../../context';
+import type { ContainerSummary } from '../../docker/dockerOps';
+import { OperationFailedError } from '../../errors';
+import type { ContainerExec, SendLine } from './containerExec';
+import { ArchiveRefusedError, RestoreRolledBackError } from './errors';
+import { formatBytes } from '../../cli/duration';
+
+/** Where the compiled engine lives in the job image (automation/backup/Dockerfile). */
+export const JOB_MAIN = '/opt/imstack-backup/dist/main.js';
+export const BACKUPS_DIR = '/backups';
+
+/** Variables of the backup container whose values are secrets (registered with the redactor). */
+const SECRET_ENV = ['PGPASSWORD', 'S3_SECRET_KEY', 'S3_ACCESS_KEY', 'BACKUP_KEY', 'REMOTE_S3_SECRET_KEY', 'REMOTE_S3_ACCESS_KEY', 'REDIS_PASSWORD'];
+
+export type JobEvent =
+  | { type: 'phase'; phase: string; detail?: string }
+  | { type: 'progress'; phase: string; bytes: number; objects: number }
+  | { type: 'result'; data: unknown }
+  | { type: 'error'; message: string; code?: string }
+  | { type: 'hook'; name: string }
+  | { type: 'log'; message: string };
+
+export type HookHandler = (name: string) => Promise<void>;
+
+export interface JobRunOptions {
+  /** Answers restore hooks (enterMaintenance/leaveMaintenance); attaches stdin. */
+  onHook?: HookHandler;
+  /** Pass events through as NDJSON (except the result, which the caller prints). */
+  passThrough?: boolean;
+}
+
+/** The stack's backup job container, running; anything else is an error that says what to do. */
+export async function backupContainer(ctx: Ctx): Promise<ContainerSummary> {
+  const all = await ctx.containers();
+  const job = all.find((c) => c.service === 'backup');
+  if (!job) {
+    throw new OperationFailedError(`stack ${ctx.stack} has no backup job container (com.imstack.service=backup)`, { hint: 'deploy it with `imctl up`; the DataTier creates imstack-<stack>-backup' });
+  }
+  if (job.state !== 'running') {
+    throw new OperationFailedError(`the backup job container ${job.name} is ${job.state}`, { hint: 'start it with `imctl start backup`' });
+  }
+  // Whatever the engine prints passes through the redactor, which now knows these values.
+  const env = await ctx.deps.docker.containerEnv(job.id);
+  for (const k of SECRET_ENV) ctx.redactor.add(env[k]);
+  for (const k of (env.BACKUP_PREVIOUS_KEYS ?? '').split(',')) ctx.redactor.add(k.trim());
+  return job;
+}
+
+function humanEvent(ctx: Ctx, e: JobEvent): void {
+  if (e.type === 'progress') ctx.out.progress(`  ${e.phase}: ${formatBytes(e.bytes)}, ${e.objects} object${e.objects === 1 ? '' : 's'}`);
+  else if (e.type === 'phase') ctx.out.progress(`${e.phase}${e.detail ? `: ${e.detail}` : ''}`);
+  else if (e.type === 'log') ctx.out.progress(e.message);
+}
+
+/** Runs `main.js --json <args>` in the job container; resolves with the result's data. */
+export async function runJob(ctx: Ctx, exec: ContainerExec, job: ContainerSummary, args: readonly string[], opts: JobRunOptions = {}): Promise<unknown> {
+  let result: { data: unknown } | undefined;
+  let error: { message: string; code?: string } | undefined;
+  // Hooks are answered in order; the engine waits for each reply before it goes on.
+  let chain: Promise<void> = Promise.resolve();
+  const onEvent = (e: JobEvent, send: SendLine): void => {
+    if (e.type === 'result') result = { data: e.data };
+    else if (e.type === 'error') error = { message: e.message, code: e.code };
+    else if (e.type === 'hook') {
+      const handler = opts.onHook;
+      chain = chain.then(async () => {
+        if (!handler) return send(JSON.stringify({ ok: false, error: `no handler for ${e.name}` }));
+        if (opts.passThrough) ctx.out.data(e);
+        try {
+          await handler(e.name);
+          send(JSON.stringify({ ok: true }));
+        } catch (err) {
+          const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+          ctx.out.warn(`${e.name} failed: ${msg}`);
+          send(JSON.stringify({ ok: false, error: ctx.redactor.redact(msg) }));
+        }
+      });
+    } else if (opts.passThrough) ctx.out.data(e);
+    else humanEvent(ctx, e);
+  };
+  ctx.out.debug(`exec in ${job.name}: node ${JOB_MAIN} --json ${args.join(' ')}`);
+  const code = await exec.run(job.id, ['node', JOB_MAIN, '--json', ...args], { stdin: Boolean(opts.onHook) }, (line, send) => {
+    if (line.stream === 'stderr') return ctx.out.debug(`  [backup] ${line.text}`);
+    let e: JobEvent;
+    try {
+      e = JSON.parse(line.text) as JobEvent;
+    } catch {
+      return ctx.out.debug(`  [backup] ${line.text}`);
+    }
+    if (e && typeof e === 'object' && typeof e.type === 'string') onEvent(e, send);
+  });
+  await chain;
+  const what = `backup job (${args[0]})`;
+  const message = ctx.redactor.redact(error?.message ?? `${what} exited with ${code} without a result`);
+  if (code === 3) throw new ArchiveRefusedError(`archive refused: ${message}`, { hint: 'nothing was changed; pick another archive (`imctl backups list`)' });
+  if (code === 4) throw new RestoreRolledBackError(`restore failed and was rolled back: ${message}`, { hint: 'the previous data is serving again; see `imctl logs backup` and `imctl backups status`' });
+  if (code !== 0 || error || !result) throw new OperationFailedError(`${what} failed: ${message}`, { hint: code === 0 ? undefined : `exit ${code} inside ${job.name}; rerun with --verbose for its stderr` });
+  return result.data;
+}

@@ -1,0 +1,73 @@
+// imctl restore <file|name> [--postgres-only|--minio-only] [--force]
+// The engine verifies the whole archive, takes a safety backup, then asks (over stdin) to
+// enter maintenance; imctl answers by switching nginx to its 503 page and stopping the
+// backends, and later by starting them, waiting for health and lifting the page. A failed
+// restore is rolled back by the engine and reported with its own exit code.
+import type { Command } from 'commander';
+import type { App } from '../app';
+import { parseSeconds } from '../cli/duration';
+import { UsageError } from '../errors';
+import { archiveInVolume } from '../backup/cli/archiveArg';
+import { exitCodeHelp } from '../backup/cli/errors';
+import { realExec, type ExecFactory } from '../backup/cli/factory';
+import { backupContainer, runJob } from '../backup/cli/jobClient';
+import { enterMaintenance, leaveMaintenance } from '../backup/cli/maintenance';
+
+export const order = 142;
+
+interface RestoreAnswer {
+  archive: string;
+  safety: string;
+  components: string[];
+  rowCounts: Record<string, number>;
+  objectCount: number;
+  removedObjects: number;
+}
+
+export function registerRestore(program: Command, app: App, execFactory: ExecFactory): void {
+  program
+    .command('restore')
+    .helpGroup('Backups:')
+    .description('verify an archive, take a safety backup, then restore it under a maintenance page; any failure puts the previous data back')
+    .argument('<file|name>', 'archive name in the backups volume, or a host path (copied in first)')
+    .option('--postgres-only', 'restore only the database')
+    .option('--minio-only', 'restore only the objects')
+    .option('-f, --force', 'do not ask for confirmation (same as --yes)')
+    .option('--grace <duration>', 'time the backends get to stop', '30s')
+    .option('--timeout <duration>', 'how long the backends get to become healthy afterwards', '120s')
+    .addHelpText('after', exitCodeHelp())
+    .action(
+      app.action(async (ctx, args, opts) => {
+        if (opts.postgresOnly && opts.minioOnly) throw new UsageError('--postgres-only and --minio-only exclude each other');
+        const timing = { graceSeconds: parseSeconds(String(opts.grace), '--grace'), timeoutSeconds: parseSeconds(String(opts.timeout), '--timeout') };
+        const exec = execFactory();
+        const job = await backupContainer(ctx);
+        const what = opts.postgresOnly ? 'the database' : opts.minioOnly ? 'the objects' : 'the database and the objects';
+        if (!opts.force) {
+          await ctx.confirm(
+            `Restore ${args[0]} into stack ${ctx.stack}? This replaces ${what}; the site shows a maintenance page meanwhile (a safety backup is taken first).`,
+            ctx.isProduction() ? ctx.stack : undefined,
+          );
+        }
+        const name = await archiveInVolume(ctx, exec, job, args[0]);
+        const started = ctx.deps.now().getTime();
+        const r = (await runJob(ctx, exec, job, ['restore', name, '--hooks', 'stdio', ...(opts.postgresOnly ? ['--postgres-only'] : []), ...(opts.minioOnly ? ['--minio-only'] : [])], {
+          passThrough: ctx.out.json,
+          onHook: async (hook) => {
+            if (hook === 'enterMaintenance') await enterMaintenance(ctx, exec, timing);
+            else if (hook === 'leaveMaintenance') await leaveMaintenance(ctx, exec, timing);
+            else throw new Error(`unknown hook ${hook}`);
+          },
+        })) as RestoreAnswer;
+        if (ctx.out.json) return ctx.out.data({ type: 'result', data: r });
+        const rows = Object.values(r.rowCounts ?? {}).reduce((a, b) => a + b, 0);
+        const secs = ((ctx.deps.now().getTime() - started) / 1000).toFixed(1);
+        ctx.out.line(`restored ${name} (${r.components.join('+')}: ${r.components.includes('postgres') ? `${rows} rows` : ''}${r.components.length > 1 ? ', ' : ''}${r.components.includes('minio') ? `${r.objectCount} objects, ${r.removedObjects} removed` : ''}) in ${secs}s`);
+        ctx.out.line(`safety backup of the previous data: ${r.safety}`);
+      }),
+    );
+}
+
+export function register(program: Command, app: App): void {
+  registerRestore(program, app, realExec);
+}
