@@ -7,6 +7,7 @@ import type { ContainerSummary, DockerOps } from '../docker/dockerOps';
 import { displayName, ONE_SHOT, compareStartOrder } from '../services';
 import { hostAddress, parseConnectionUrl, resolveEndpoint } from './endpoints';
 import type { Probes } from './probes';
+import { MAX_SUCCESS_AGE_HOURS } from '../backup/status';
 
 export type CheckStatus = 'ok' | 'degraded' | 'down' | 'skipped';
 
@@ -153,6 +154,7 @@ export async function runHealth(opts: HealthOptions, deps: HealthDeps): Promise<
   }
 
   checks.push(await backendThroughNginx(containers, deps, opts));
+  checks.push(await backupAgeCheck(containers, deps, opts));
   checks.push(...(await diskChecks(deps, opts)));
   checks.push(...(await portChecks(containers, deps, opts)));
   return verdict(opts.stack, checks);
@@ -183,6 +185,29 @@ async function backendThroughNginx(containers: readonly ContainerSummary[], deps
     return { name, status: 'down', detail: `${res.status} from ${url} (backend unreachable behind nginx)` };
   } catch (e) {
     return { name, status: 'down', detail: `${url}: ${message(e)}` };
+  }
+}
+
+/** Degraded when the last successful backup is missing or older than 26 h (a daily job plus slack). */
+async function backupAgeCheck(containers: readonly ContainerSummary[], deps: HealthDeps, opts: HealthOptions): Promise<CheckResult> {
+  const name = 'backup age';
+  const job = containers.find((c) => c.service === 'backup');
+  if (!job) return { name, status: 'skipped', detail: 'no backup job container (backups disabled?)' };
+  if (job.state !== 'running') return { name, status: 'degraded', detail: `backup job is ${job.state}: nothing is scheduled` };
+  if (!deps.probes.backupStatus) return { name, status: 'skipped', detail: 'backup status cannot be read here' };
+  try {
+    const st = await deps.probes.backupStatus(job.id, opts.timeoutMs);
+    const ageH = st.lastSuccess ? (deps.now().getTime() - Date.parse(st.lastSuccess.at)) / 3_600_000 : NaN;
+    const h = !st.lastSuccess
+      ? { ok: false, reason: 'no successful backup yet' }
+      : ageH <= MAX_SUCCESS_AGE_HOURS
+        ? { ok: true, reason: `last successful backup ${ageH.toFixed(1)} h ago` }
+        : { ok: false, reason: `last successful backup is ${Number.isNaN(ageH) ? '?' : ageH.toFixed(1)} h old (limit ${MAX_SUCCESS_AGE_HOURS} h)` };
+    const failedSince = st.lastFailure && (!st.lastSuccess || Date.parse(st.lastFailure.at) > Date.parse(st.lastSuccess.at));
+    const detail = `${h.reason}${st.lastSuccess?.file ? ` (${st.lastSuccess.file})` : ''}${failedSince ? `; last run failed: ${message(st.lastFailure?.reason ?? 'unknown reason')}` : ''}`;
+    return { name, status: h.ok ? 'ok' : 'degraded', detail };
+  } catch (e) {
+    return { name, status: 'degraded', detail: `cannot read the backup status: ${message(e)}` };
   }
 }
 

@@ -36,6 +36,12 @@ export interface DiskSpace {
   totalBytes: number;
 }
 
+/** What the backup job's status.json says (read inside the job container). */
+export interface BackupStatusAnswer {
+  lastSuccess?: { at: string; file?: string };
+  lastFailure?: { at: string; reason?: string };
+}
+
 export interface Probes {
   /** Runs a real query; resolves with the server version. */
   postgres(target: PgTarget, timeoutMs: number): Promise<string>;
@@ -48,4 +54,6 @@ export interface Probes {
   tcp(host: string, port: number, timeoutMs: number): Promise<boolean>;
   /** Free space of the filesystem holding path, or null when the path is not local. */
   disk(path: string): Promise<DiskSpace | null>;
+  /** The backup job's status, read by running `main.js status --json` in its container. Optional: without it the backup-age check is skipped. */
+  backupStatus?(containerId: string, timeoutMs: number): Promise<BackupStatusAnswer>;
 }

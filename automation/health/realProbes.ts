@@ -5,7 +5,7 @@ import * as net from 'net';
 import { Client as PgClient } from 'pg';
 import Redis from 'ioredis';
 import * as Minio from 'minio';
-import type { BucketTarget, DiskSpace, HttpAnswer, PgTarget, Probes, RedisTarget } from './probes';
+import type { BackupStatusAnswer, BucketTarget, DiskSpace, HttpAnswer, PgTarget, Probes, RedisTarget } from './probes';
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -89,5 +89,28 @@ export const realProbes: Probes = {
     } catch {
       return null;
     }
+  },
+
+  async backupStatus(containerId: string, timeoutMs: number): Promise<BackupStatusAnswer> {
+    const { realExec } = require('../backup/cli/factory') as typeof import('../backup/cli/factory');
+    const { JOB_MAIN } = require('../backup/cli/jobClient') as typeof import('../backup/cli/jobClient');
+    let answer: BackupStatusAnswer | undefined;
+    let error = '';
+    const code = await withTimeout(
+      realExec().run(containerId, ['node', JOB_MAIN, '--json', 'status'], { stdin: false }, (l) => {
+        if (l.stream !== 'stdout') return;
+        try {
+          const e = JSON.parse(l.text) as { type?: string; data?: BackupStatusAnswer; message?: string };
+          if (e.type === 'result') answer = e.data;
+          else if (e.type === 'error') error = e.message ?? '';
+        } catch {
+          // not an event line
+        }
+      }),
+      timeoutMs,
+      'backup status',
+    );
+    if (!answer) throw new Error(`backup status exited ${code}${error ? `: ${error}` : ''}`);
+    return answer;
   },
 };
