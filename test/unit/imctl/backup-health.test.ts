@@ -1,0 +1,56 @@
+// imctl health's backup-age check: read from the job's status.json (through the probe that
+// execs `main.js status --json` in the job container), degraded when older than 26 h or never.
+import * as assert from 'assert';
+import type { BackupStatusAnswer, Probes } from '../../../automation/health/probes';
+import { container, harness, imctl, type Harness } from './support/fakes';
+
+function withJob(answer: () => Promise<BackupStatusAnswer>): { h: Harness; calls: string[] } {
+  const h = harness();
+  h.docker.containers.push(container('backup'));
+  const calls: string[] = [];
+  const backupStatus: NonNullable<Probes['backupStatus']> = async (id) => {
+    calls.push(id);
+    return answer();
+  };
+  Object.assign(h.probes, { backupStatus });
+  return { h, calls };
+}
+
+describe('imctl: health, backup age', function () {
+  it('a success 3 h ago is ok (and the status is read in the backup container)', async function () {
+    const { h, calls } = withJob(async () => ({ lastSuccess: { at: '2024-12-31T22:00:00Z', file: 'backup_dev_20241231_220000.tar.gz.enc' } }));
+    const r = await imctl(h, 'health');
+    assert.strictEqual(r.code, 0, r.stdout);
+    assert.match(r.stdout, /backup age +ok +last successful backup 3\.0 h ago \(backup_dev_20241231_220000\.tar\.gz\.enc\)/);
+    assert.deepStrictEqual(calls, ['id-imstack-dev-backup']);
+  });
+
+  it('older than 26 h is degraded (exit 1), naming a later failure', async function () {
+    const { h } = withJob(async () => ({ lastSuccess: { at: '2024-12-30T22:00:00Z' }, lastFailure: { at: '2024-12-31T02:00:00Z', reason: 'pg_dump: connection refused' } }));
+    const r = await imctl(h, 'health');
+    assert.strictEqual(r.code, 1, r.stdout);
+    assert.match(r.stdout, /backup age +degraded +last successful backup is 27\.0 h old \(limit 26 h\); last run failed: pg_dump: connection refused/);
+    assert.match(r.stdout, /stack dev: degraded/);
+  });
+
+  it('no successful backup yet is degraded; an unreadable status is degraded too', async function () {
+    let r = await imctl(withJob(async () => ({})).h, 'health');
+    assert.strictEqual(r.code, 1);
+    assert.match(r.stdout, /backup age +degraded +no successful backup yet/);
+    r = await imctl(withJob(async () => Promise.reject(new Error('backup status timed out after 5000 ms'))).h, 'health');
+    assert.strictEqual(r.code, 1);
+    assert.match(r.stdout, /backup age +degraded +cannot read the backup status: backup status timed out/);
+  });
+
+  it('a stopped job is degraded; a stack without a backup job skips the check', async function () {
+    const { h, calls } = withJob(async () => ({ lastSuccess: { at: '2024-12-31T22:00:00Z' } }));
+    h.docker.containers.find((c) => c.service === 'backup')!.state = 'exited';
+    let r = await imctl(h, 'health');
+    assert.match(r.stdout, /backup age +degraded +backup job is exited/);
+    assert.deepStrictEqual(calls, []);
+    const bare = harness();
+    r = await imctl(bare, 'health');
+    assert.strictEqual(r.code, 0);
+    assert.match(r.stdout, /backup age +skipped +no backup job container/);
+  });
+});
