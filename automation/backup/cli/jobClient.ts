@@ -50,9 +50,13 @@ export async function backupContainer(ctx: Ctx): Promise<ContainerSummary> {
   return job;
 }
 
-function humanEvent(ctx: Ctx, e: JobEvent): void {
-  if (e.type === 'progress') ctx.out.progress(`  ${e.phase}: ${formatBytes(e.bytes)}, ${e.objects} object${e.objects === 1 ? '' : 's'}`);
-  else if (e.type === 'phase') ctx.out.progress(`${e.phase}${e.detail ? `: ${e.detail}` : ''}`);
+function humanEvent(ctx: Ctx, e: JobEvent, last: { line?: string }): void {
+  if (e.type === 'progress') {
+    // The engine repeats the final count when a phase ends; one line is enough.
+    const line = `  ${e.phase}: ${formatBytes(e.bytes)}, ${e.objects} object${e.objects === 1 ? '' : 's'}`;
+    if (line !== last.line) ctx.out.progress(line);
+    last.line = line;
+  } else if (e.type === 'phase') ctx.out.progress(`${e.phase}${e.detail ? `: ${e.detail}` : ''}`);
   else if (e.type === 'log') ctx.out.progress(e.message);
 }
 
@@ -62,6 +66,7 @@ export async function runJob(ctx: Ctx, exec: ContainerExec, job: ContainerSummar
   let error: { message: string; code?: string } | undefined;
   // Hooks are answered in order; the engine waits for each reply before it goes on.
   let chain: Promise<void> = Promise.resolve();
+  const last: { line?: string } = {};
   const onEvent = (e: JobEvent, send: SendLine): void => {
     if (e.type === 'result') result = { data: e.data };
     else if (e.type === 'error') error = { message: e.message, code: e.code };
@@ -80,7 +85,7 @@ export async function runJob(ctx: Ctx, exec: ContainerExec, job: ContainerSummar
         }
       });
     } else if (opts.passThrough) ctx.out.data(e);
-    else humanEvent(ctx, e);
+    else humanEvent(ctx, e, last);
   };
   ctx.out.debug(`exec in ${job.name}: node ${JOB_MAIN} --json ${args.join(' ')}`);
   const code = await exec.run(job.id, ['node', JOB_MAIN, '--json', ...args], { stdin: Boolean(opts.onHook) }, (line, send) => {
