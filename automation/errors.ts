@@ -18,6 +18,10 @@ export const ExitCode = {
   CHANGES_PRESENT: 9,
   OPERATION_FAILED: 10,
   NOT_CONFIRMED: 11,
+  /** backup archive refused by verification; nothing changed */
+  ARCHIVE_REFUSED: 12,
+  /** restore failed and was rolled back; previous data serving */
+  RESTORE_ROLLED_BACK: 13,
   INTERNAL: 70,
   INTERRUPTED: 130,
 } as const;
@@ -37,6 +41,8 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [number, string]> = [
   [ExitCode.CHANGES_PRESENT, 'preview --expect-no-changes: changes are pending'],
   [ExitCode.OPERATION_FAILED, 'an operation failed (deployment error, container not healthy in time)'],
   [ExitCode.NOT_CONFIRMED, 'confirmation declined or impossible (no TTY; pass --yes)'],
+  [ExitCode.ARCHIVE_REFUSED, 'backup archive refused by verification (corrupt, truncated, wrong key, other stack); nothing changed'],
+  [ExitCode.RESTORE_ROLLED_BACK, 'restore failed and was rolled back; the previous data is serving'],
   [ExitCode.INTERNAL, 'internal error (a bug: rerun with --verbose and report it)'],
   [ExitCode.INTERRUPTED, 'interrupted (Ctrl-C)'],
 ];

@@ -1,6 +1,5 @@
-// Command modules are discovered, not listed: every file in automation/commands/ (and in
-// automation/backup/commands/, owned by the backup work) that exports `register` adds its
-// commands. Adding a command is adding a file.
+// Command modules are discovered, not listed: every file in automation/commands/ that
+// exports `register` adds its commands. Adding a command is adding a file.
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Command } from 'commander';

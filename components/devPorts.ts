@@ -29,7 +29,7 @@ export interface DevPortsArgs {
 
 /**
  * Plain TCP forwarding from listening ports to targets, with no dependencies beyond node.
- * Exported for tests; uploaded into the forwarder container as /opt/imstack/forward.js.
+ * Exported for tests; the forwarder runs it with `node -e`.
  */
 export const FORWARD_SCRIPT = `'use strict';
 // FORWARDS="5432=postgres:5432,6379=redis:6379"
@@ -77,9 +77,9 @@ export class DevPorts extends pulumi.ComponentResource {
             image: args.nodeImage,
             // Publishing network first: published ports bind through the primary network.
             networks: [{ name: publishNet.name }, { name: args.dataNetwork }],
-            command: ["node", "/opt/imstack/forward.js"],
+            // Inline rather than uploaded: Docker refuses copies into a read-only root filesystem.
+            command: ["node", "-e", FORWARD_SCRIPT],
             envs: [`FORWARDS=${spec}`],
-            uploads: [{ file: "/opt/imstack/forward.js", content: FORWARD_SCRIPT }],
             ports: args.forwards.map((f) => ({ internal: f.listen, external: f.hostPort, ip: "127.0.0.1", protocol: "tcp" })),
             healthcheck: healthcheck(["CMD", "node", "-e", probe]),
             resources: { memoryMb: 64, cpus: 0.25 },

@@ -177,6 +177,12 @@ for (const stackName of ["dev", "prod"] as const) {
             assert.match(pgTests, /pg_isready -h 127\.0\.0\.1/, "postgres healthcheck goes over TCP");
         });
 
+        it("never uploads files into a read-only container (Docker refuses the copy)", function () {
+            for (const c of run.mocks.containers()) {
+                if (c.inputs.readOnly === true) assert.ok(!c.inputs.uploads || (unwrap(c.inputs.uploads) as unknown[]).length === 0, `${c.inputs.name}`);
+            }
+        });
+
         it("keeps data volumes on destroy, and protects them in prod", function () {
             // Resource options are not visible to mocks, so check them on the resource objects.
             const volumes = run.mocks.byType("docker:index/volume:Volume");

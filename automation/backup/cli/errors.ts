@@ -1,13 +1,13 @@
 // The two outcomes of backup/restore that scripts must tell apart from a plain failure:
 // the archive was refused before anything changed, and a restore failed but put the
 // previous data back. Both keep the imctl convention of one class per exit code.
-import { ImctlError } from '../../errors';
+import { ExitCode, ImctlError } from '../../errors';
 
 export const BACKUP_EXIT = {
   /** The archive failed verification (corrupt, truncated, wrong key, other stack, missing); nothing was changed. */
-  ARCHIVE_REFUSED: 12,
+  ARCHIVE_REFUSED: ExitCode.ARCHIVE_REFUSED,
   /** The restore failed after it started and was rolled back: the previous data is serving. */
-  RESTORE_ROLLED_BACK: 13,
+  RESTORE_ROLLED_BACK: ExitCode.RESTORE_ROLLED_BACK,
 } as const;
 
 export const BACKUP_EXIT_CODE_TABLE: ReadonlyArray<readonly [number, string]> = [
