@@ -11,6 +11,7 @@ import { DevPorts, extraCaBuildArgs, freeDevPorts, freePort, imageOverrides } fr
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+const PROGRAM = path.join(ROOT, 'index.ts');
 
 /**
  * A project folder holding the repo's Pulumi.yaml and Pulumi.<base>.yaml copied as
@@ -64,6 +65,7 @@ export async function upDevStack(stack: string, opts: { ports?: DevPorts; extra?
   const live = await runStack({
     stack,
     projectDir,
+    program: PROGRAM,
     stateDir,
     configOverrides: { ...imageOverrides(), ...portOverrides(ports), ...extraCaBuildArgs(), ...(opts.extra ?? {}) },
     log: quietLog(stack),
@@ -81,6 +83,7 @@ export async function upProdStack(stack: string): Promise<{ live: LiveStack; htt
   const live = await runStack({
     stack,
     projectDir,
+    program: PROGRAM,
     stateDir: stateDirFor(stack),
     configOverrides: { ...imageOverrides(), 'ports.http': http, ...extraCaBuildArgs() },
     log: quietLog(stack),
