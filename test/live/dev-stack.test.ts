@@ -4,23 +4,28 @@ import assert from 'assert';
 import path from 'path';
 import { dockerClient } from './engine/docker-client';
 import { LiveStack, runStack } from './engine/run-stack';
+import { teardownStack } from './engine/teardown';
 import { DevPorts, extraCaBuildArgs, freeDevPorts, imageOverrides, requireLive } from './support';
 import { demux } from './engine/resources/container';
 
 const ROOT = path.resolve(__dirname, '../..');
+// Own stack name: container names and labels never collide with a real or another test's dev stack.
+const STACK = 'livedev';
 
-describe('dev stack on the real engine', function () {
+describe('dev stack on the real engine (as stack livedev)', function () {
   let live: LiveStack | undefined;
   let ports: DevPorts;
   const docker = dockerClient();
 
   before(async function () {
     await requireLive(this);
+    await teardownStack(docker, STACK, { purge: true, graceSeconds: 2 });
     ports = await freeDevPorts();
     const portOverrides = Object.fromEntries(Object.entries(ports).map(([k, v]) => [`ports.${k}`, v]));
     const started = Date.now();
     live = await runStack({
-      stack: 'dev',
+      stack: STACK,
+      configStack: 'dev',
       projectDir: ROOT,
       configOverrides: { ...imageOverrides(), ...portOverrides, ...extraCaBuildArgs() },
       log: (l) => { if (!/Step \d+\/\d+/.test(l)) console.log(`      [dev] ${l}`); },
@@ -41,9 +46,9 @@ describe('dev stack on the real engine', function () {
   });
 
   it('every long-running container is healthy and the one-shot exited 0', async function () {
-    const cs = await docker.listContainers({ all: true, filters: { label: ['com.imstack.stack=dev', 'com.imstack.live=1'] } });
+    const cs = await docker.listContainers({ all: true, filters: { label: [`com.imstack.stack=${STACK}`, 'com.imstack.live=1'] } });
     const byService = new Map(cs.map((c) => [c.Labels['com.imstack.service'] + (c.Labels['com.imstack.replica'] ? `-${c.Labels['com.imstack.replica']}` : ''), c]));
-    for (const s of ['postgres', 'redis', 'minio', 'backend-1', 'web', 'next', 'nginx']) {
+    for (const s of ['postgres', 'redis', 'minio', 'backend-1', 'web', 'next', 'nginx', 'backup']) {
       const c = byService.get(s);
       assert.ok(c, `no ${s} container`);
       const info = await docker.getContainer(c.Id).inspect();
@@ -65,7 +70,7 @@ describe('dev stack on the real engine', function () {
   });
 
   it('reports container memory use', async function () {
-    const cs = await docker.listContainers({ filters: { label: ['com.imstack.stack=dev', 'com.imstack.live=1'] } });
+    const cs = await docker.listContainers({ filters: { label: [`com.imstack.stack=${STACK}`, 'com.imstack.live=1'] } });
     const lines: string[] = [];
     for (const c of cs) {
       const s = (await docker.getContainer(c.Id).stats({ stream: false })) as unknown as { memory_stats: { usage: number; stats?: { cache?: number } } };

@@ -5,9 +5,11 @@ import net from 'net';
 import path from 'path';
 import { dockerClient } from './engine/docker-client';
 import { LiveStack, runStack } from './engine/run-stack';
+import { teardownStack } from './engine/teardown';
 import { extraCaBuildArgs, freePort, imageOverrides, requireLive } from './support';
 
 const ROOT = path.resolve(__dirname, '../..');
+const STACK = 'liveprod';
 
 function refused(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -17,17 +19,19 @@ function refused(port: number): Promise<boolean> {
   });
 }
 
-describe('prod stack on the real engine', function () {
+describe('prod stack on the real engine (as stack liveprod)', function () {
   let live: LiveStack | undefined;
   let http = 0;
   const docker = dockerClient();
 
   before(async function () {
     await requireLive(this);
+    await teardownStack(docker, STACK, { purge: true, graceSeconds: 2 });
     http = await freePort();
     const started = Date.now();
     live = await runStack({
-      stack: 'prod',
+      stack: STACK,
+      configStack: 'prod',
       projectDir: ROOT,
       configOverrides: { ...imageOverrides(), 'ports.http': http, ...extraCaBuildArgs() },
       log: (l) => { if (!/Step \d+\/\d+/.test(l)) console.log(`      [prod] ${l}`); },
@@ -42,12 +46,12 @@ describe('prod stack on the real engine', function () {
 
   it('comes up without errors, with two backend replicas', async function () {
     assert.deepStrictEqual(live!.errors, []);
-    const backends = await docker.listContainers({ filters: { label: ['com.imstack.stack=prod', 'com.imstack.service=backend'] } });
+    const backends = await docker.listContainers({ filters: { label: [`com.imstack.stack=${STACK}`, 'com.imstack.service=backend'] } });
     assert.strictEqual(backends.length, 2);
   });
 
   it('publishes nothing but nginx', async function () {
-    const cs = await docker.listContainers({ filters: { label: ['com.imstack.stack=prod', 'com.imstack.live=1'] } });
+    const cs = await docker.listContainers({ filters: { label: [`com.imstack.stack=${STACK}`, 'com.imstack.live=1'] } });
     const published = cs.flatMap((c) => c.Ports.filter((p) => p.PublicPort).map((p) => `${c.Labels['com.imstack.service']}:${p.PublicPort}`));
     assert.deepStrictEqual(published, [`nginx:${http}`]);
     for (const port of [5432, 6379, 9000, 9001, 4000, 3000, 5173]) {
@@ -57,9 +61,9 @@ describe('prod stack on the real engine', function () {
   });
 
   it('the data network is internal and the backends reach their data services', async function () {
-    const nets = await docker.listNetworks({ filters: { label: ['com.imstack.stack=prod'] } });
-    const data = nets.find((n) => n.Name === 'imstack-prod-data');
-    assert.ok(data, 'no imstack-prod-data network');
+    const nets = await docker.listNetworks({ filters: { label: [`com.imstack.stack=${STACK}`] } });
+    const data = nets.find((n) => n.Name === `imstack-${STACK}-data`);
+    assert.ok(data, 'no data network');
     assert.strictEqual(data.Internal, true);
     const res = await fetch(`http://127.0.0.1:${http}/health`);
     const body = (await res.json()) as { status: string };

@@ -100,3 +100,27 @@ describe('live layer smoke (synthetic program on the real engine)', function () 
     assert.strictEqual(info.Config.Healthcheck?.Interval, 1e9);
   });
 });
+
+describe('live layer refuses what it does not implement (synthetic program)', function () {
+  it('fails the run naming the argument, and never creates the dependant', async function () {
+    await requireLive(this);
+    if (usingOfficialImages()) this.skip();
+    const live = await runStack({
+      stack: 'fail',
+      projectDir: path.join(__dirname, 'fixtures', 'failing'),
+      stateDir: path.join(__dirname, '.state', 'fail-test'),
+      log: () => undefined,
+    });
+    try {
+      assert.strictEqual(live.ok, false);
+      assert.ok(live.errors.some((e) => /Container "broken" argument\(s\) not implemented: gpus/.test(e)), live.errors.join('\n'));
+      assert.ok(live.errors.some((e) => /dependantName never resolved/.test(e)), live.errors.join('\n'));
+      assert.ok(!live.resources.some((r) => r.name === 'dependant'));
+      assert.strictEqual(live.output<string>('network'), 'livefail-fail-net');
+      const cs = await dockerClient().listContainers({ all: true, filters: { name: ['livefail-fail-'] } });
+      assert.deepStrictEqual(cs, []);
+    } finally {
+      await live.teardown({ purge: true });
+    }
+  });
+});

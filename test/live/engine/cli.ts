@@ -8,6 +8,7 @@ import { runStack, stateFileFor } from './run-stack';
 import { teardownStack } from './teardown';
 import { StackState } from './state';
 import { SUBSTITUTE_TAGS } from '../images/build';
+import { extraCaBuildArgs } from '../support';
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, stack, ...rest] = argv;
@@ -26,6 +27,7 @@ async function main(argv: string[]): Promise<number> {
       'images.postgres': SUBSTITUTE_TAGS.postgres, 'images.redis': SUBSTITUTE_TAGS.redis, 'images.minio': SUBSTITUTE_TAGS.minio,
       'images.minioClient': SUBSTITUTE_TAGS.mc, 'images.nginx': SUBSTITUTE_TAGS.nginx, 'images.node': SUBSTITUTE_TAGS.node,
     };
+    Object.assign(overrides, extraCaBuildArgs());
     for (const kv of rest) {
       const i = kv.indexOf('=');
       if (i < 1) { console.error(`expected key=value, got "${kv}"`); return 2; }

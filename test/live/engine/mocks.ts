@@ -51,6 +51,20 @@ export class LiveMocks implements pulumi.runtime.Mocks {
   /** Every failed resource, scrubbed of secrets: the run fails if any is here. */
   readonly failures: string[] = [];
   private readonly secrets = new Set<string>();
+  private inFlight = 0;
+  private lastActivity = Date.now();
+
+  /**
+   * Resolves once no resource has been in creation for `quietMs`. After a failure Pulumi's
+   * own RPC count never drains (dependants wait forever on the failed resource's outputs),
+   * so the runner needs this to finish.
+   */
+  async idle(quietMs: number): Promise<void> {
+    for (;;) {
+      if (this.inFlight === 0 && Date.now() - this.lastActivity >= quietMs) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 
   constructor(private readonly o: LiveMocksOptions) {}
 
@@ -65,6 +79,7 @@ export class LiveMocks implements pulumi.runtime.Mocks {
     const startedAt = Date.now();
     collectSecrets(args.inputs, this.secrets);
     let result: { id: string; state: Record<string, unknown> };
+    this.inFlight++;
     try {
       result = await this.create(args);
     } catch (e) {
@@ -72,6 +87,9 @@ export class LiveMocks implements pulumi.runtime.Mocks {
       this.o.log(`FAILED ${args.type} "${args.name}": ${msg}`);
       this.failures.push(`${args.type} "${args.name}": ${msg}`);
       throw new Error(`${args.type} "${args.name}": ${msg}`);
+    } finally {
+      this.inFlight--;
+      this.lastActivity = Date.now();
     }
     this.records.push({ type: args.type, name: args.name, id: result.id, inputs: redactSecretsIn(args.inputs) as Record<string, unknown>, startedAt, finishedAt: Date.now() });
     return result;

@@ -2,6 +2,7 @@
 // (Pulumi.<stack>.yaml + overrides), runs the program in a fresh child process under
 // LiveMocks, and hands back outputs, the created resources and a teardown.
 import { fork } from 'child_process';
+import fs from 'fs';
 import path from 'path';
 import { dockerClient } from './docker-client';
 import { ConfigValue, resolveStackConfig } from './config';
@@ -14,10 +15,13 @@ export const REPO_ROOT = path.resolve(__dirname, '../../..');
 export const DEFAULT_STATE_DIR = path.join(REPO_ROOT, 'test', 'live', '.state');
 
 export interface RunStackOptions {
+  /** Stack name the program sees (container names, labels): keep it unique on a shared engine. */
   readonly stack: string;
+  /** Read Pulumi.<configStack>.yaml instead of Pulumi.<stack>.yaml (e.g. run "livedev" with dev's config). */
+  readonly configStack?: string;
   /** Project folder with Pulumi.yaml and Pulumi.<stack>.yaml; defaults to the repo root. */
   readonly projectDir?: string;
-  /** Program module; defaults to <projectDir>/index.ts. */
+  /** Program module; defaults to <projectDir>/index.ts, else the repo's index.ts. */
   readonly program?: string;
   /** `pulumi config set --path` style keys ("images.postgres") to values. */
   readonly configOverrides?: Readonly<Record<string, ConfigValue>>;
@@ -49,12 +53,14 @@ export function stateFileFor(stack: string, stateDir = DEFAULT_STATE_DIR): strin
 
 export async function runStack(o: RunStackOptions): Promise<LiveStack> {
   const projectDir = path.resolve(o.projectDir ?? REPO_ROOT);
-  const cfg = resolveStackConfig({ projectDir, stack: o.stack, overrides: o.configOverrides, secretOverrides: o.secretOverrides });
+  const cfg = resolveStackConfig({ projectDir, stack: o.configStack ?? o.stack, overrides: o.configOverrides, secretOverrides: o.secretOverrides });
+  const ownProgram = path.join(projectDir, 'index.ts');
+  const program = o.program ? path.resolve(projectDir, o.program) : fs.existsSync(ownProgram) ? ownProgram : path.join(REPO_ROOT, 'index.ts');
   const stateFile = stateFileFor(o.stack, o.stateDir);
   const job: RunJob = {
     kind: 'run',
     projectDir,
-    program: path.resolve(projectDir, o.program ?? 'index.ts'),
+    program,
     stack: o.stack,
     project: cfg.project,
     config: cfg.all,

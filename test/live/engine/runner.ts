@@ -46,8 +46,20 @@ async function run(job: RunJob): Promise<void> {
   }
 
   // Wait until the program stops registering resources (every newResource finished).
+  // Keeps the event loop alive while Pulumi waits on outputs that will never resolve.
+  const keepAlive = setInterval(() => undefined, 1000);
   const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
-  if (waitForRPCs) await waitForRPCs();
+  const drained = waitForRPCs ? waitForRPCs() : mocks.idle(3000);
+  // A failed resource leaves its dependants pending forever; stop once nothing moves.
+  const stuck = (async () => {
+    for (;;) {
+      await mocks.idle(3000);
+      if (mocks.failures.length > 0 || errors.length > 0) return;
+      await sleep(1000);
+    }
+  })();
+  await Promise.race([drained, stuck]);
+  clearInterval(keepAlive);
   const outputs: Record<string, StackOutputValue> = {};
   for (const [k, v] of Object.entries(exported)) {
     if (k === '__esModule') continue;

@@ -223,6 +223,13 @@ export async function createContainer(docker: Docker, name: string, inputs: Reco
       log(`container ${cname} unchanged, kept`);
       return { id: existing.Id, state: await stateOf(docker, existing.Id, inputs), readyMs: 0 };
     }
+    // An exited one-shot with unchanged inputs is not re-run, as with the provider.
+    const oneShot = inputs.attach === true || inputs.mustRun === false;
+    if (existing.Config.Labels?.[INPUTS_HASH_LABEL] === hash && oneShot && !existing.State.Running && existing.State.ExitCode === 0) {
+      log(`one-shot ${cname} unchanged, not re-run`);
+      const logs = inputs.logs === true ? await lastLogs(docker, existing.Id, 10000) : '';
+      return { id: existing.Id, state: { ...(await stateOf(docker, existing.Id, inputs)), exitCode: 0, containerLogs: logs }, readyMs: 0 };
+    }
     log(`container ${cname} changed, replacing (delete before create)`);
     await removeIfPresent(docker, existing.Id, Number(inputs.destroyGraceSeconds ?? 10));
   } catch (e) {
