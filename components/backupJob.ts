@@ -104,7 +104,8 @@ export class BackupJob extends pulumi.ComponentResource {
             envs: pulumi.secret(envs) as pulumi.Output<string[]>,
             volumes: [{ volumeName: args.backupsVolume, containerPath: "/backups" }],
             healthcheck: healthcheck(["CMD", "node", "/opt/imstack-backup/dist/main.js", "status", "--json"],
-                { interval: "30s", timeout: "5s", startPeriod: "20s", retries: 3 }),
+                // Docker 20.10 runs the first check only after one interval, which gates `wait`.
+                { interval: "10s", timeout: "5s", startPeriod: "20s", retries: 3 }),
             resources: args.resources,
             healthTimeoutSeconds: args.healthTimeoutSeconds,
             destroyGraceSeconds: 120,

@@ -62,6 +62,8 @@ export class DataTier extends pulumi.ComponentResource {
     public readonly minioInit: docker.Container;
     /** Resolves once roles and passwords are applied to the running postgres. */
     public readonly postgresReady: pulumi.Output<string>;
+    /** The ALTER ROLE step; the backends depend on it. */
+    public readonly postgresRoles: PostgresRoles;
     /** Dev only: forwards 127.0.0.1 ports to the data services. */
     public readonly devPorts?: DevPorts;
     /** The scheduled backup job, unless backups are disabled. */
@@ -107,6 +109,7 @@ export class DataTier extends pulumi.ComponentResource {
             appPassword: args.postgresAppPassword,
         }, { parent: this, dependsOn: [this.postgres] });
         this.postgresReady = roles.applied;
+        this.postgresRoles = roles;
 
         const redisConf = pulumi.secret(pulumi.output(args.redisPassword).apply((pw) => [
             "bind 0.0.0.0",

@@ -109,7 +109,8 @@ export class ImStack extends pulumi.ComponentResource {
             s3SecretKey: secrets.minioAppSecretKey,
             jwtSecret: secrets.jwtSecret,
             jwtSecretPrevious: secrets.jwtSecretPrevious,
-            dependsOn: [data.postgres, data.redis, data.minioInit, data],
+            // Not the whole DataTier: the backup job need not be healthy before the app starts.
+            dependsOn: [data.postgres, data.redis, data.minioInit, data.postgresRoles],
         }, { parent: this });
 
         const tls = c.tls.mode === "files" && c.tls.certFile && c.tls.keyFile
