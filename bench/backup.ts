@@ -1,13 +1,21 @@
 // npm run bench:backup [-- MB1 MB2]  (default 500 and 250): backup and restore wall time and
 // peak RSS of the engine vs a baseline of plain pg_dump -Fc + tar / pg_restore + untar, at two
-// data sizes (half rows, half objects). Not a timed test: it prints a table.
-// Runs against a local PostgreSQL cluster and s3rver (the test harness), not in containers.
+// data sizes (half rows, half objects). Not a timed test: it prints tables.
+//
+// Same environment for both sides: one throwaway PostgreSQL 15 cluster and one s3rver per
+// size, the same rows and objects. The baseline tars the object store's own files (s3rver's
+// bucket folder, as one would tar MinIO's volume) and untars them back in place; the engine
+// has to go through the S3 API. Runs on the host with the host's PostgreSQL 15 binaries, not
+// in the job container (see automation/backup/README.md, Benchmark).
+//
+// The engine's step breakdown comes from its --json phase events, timestamped as they arrive.
 import { execFileSync, spawn } from 'child_process';
 import { once } from 'events';
 import { createCipheriv } from 'crypto';
-import { mkdtempSync, rmSync } from 'fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { createInterface } from 'readline';
 import { Client } from 'pg';
 import { s3Client } from '../automation/backup/objects';
 import { startEnv } from '../test/unit/backup/support/env';
@@ -16,19 +24,54 @@ import { PG_BIN_DIR } from '../test/unit/backup/support/pg-cluster';
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const [mbA, mbB] = sizes.length >= 2 ? sizes : [500, 250];
 
-// Async on purpose: s3rver runs in this process's event loop, so a blocking spawn would deadlock.
-async function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ s: number; rssMb: number }> {
-  const t = Date.now();
-  const child = spawn('/usr/bin/time', ['-f', '%M', cmd, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const [code] = (await once(child, 'close')) as [number];
-  if (code !== 0) throw new Error(`${cmd} failed: ${err}`);
-  const lines = err.trim().split('\n');
-  return { s: (Date.now() - t) / 1000, rssMb: Number(lines[lines.length - 1]) / 1024 };
+interface Run {
+  s: number;
+  rssMb: number;
+  /** [label, seconds] in the order the engine reported them. */
+  steps: [string, number][];
 }
 
-async function one(mb: number): Promise<Record<string, string>> {
+// Async on purpose: s3rver runs in this process's event loop, so a blocking spawn would deadlock.
+async function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  const t = Date.now();
+  const child = spawn('/usr/bin/time', ['-f', '%M', cmd, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-8000)));
+  // Each phase event closes the previous segment; progress events are ignored.
+  const steps: [string, number][] = [];
+  let label = 'start';
+  let since = t;
+  const lines = createInterface({ input: child.stdout });
+  lines.on('line', (line) => {
+    let e: { type?: string; phase?: string; detail?: string };
+    try {
+      e = JSON.parse(line) as typeof e;
+    } catch {
+      return;
+    }
+    if (e.type !== 'phase' && e.type !== 'result' && e.type !== 'error') return;
+    const now = Date.now();
+    steps.push([label, (now - since) / 1000]);
+    label = e.type === 'phase' ? `${e.phase}: ${e.detail ?? ''}` : e.type;
+    since = now;
+  });
+  const [code] = (await once(child, 'close')) as [number];
+  steps.push([label, (Date.now() - since) / 1000]);
+  if (code !== 0) throw new Error(`${cmd} failed: ${err}`);
+  const tail = err.trim().split('\n');
+  return { s: (Date.now() - t) / 1000, rssMb: Number(tail[tail.length - 1]) / 1024, steps: steps.filter(([, s]) => s >= 0.05) };
+}
+
+interface SizeResult {
+  row: Record<string, string>;
+  backupSteps: [string, number][];
+  restoreSteps: [string, number][];
+  baseline: Record<string, number>;
+  rssRestore: number;
+  rssBackup: number;
+}
+
+async function one(mb: number): Promise<SizeResult> {
   const env = await startEnv('bench');
   try {
     const conn = env.conn;
@@ -42,6 +85,7 @@ async function one(mb: number): Promise<Record<string, string>> {
     // ~1 KiB of md5 text per row: compressible like real chat text, but not trivially.
     const rows = Math.round((mb / 2) * 1024);
     await c.query(`INSERT INTO messages(body) SELECT string_agg(md5(g::text || '-' || i::text), ' ') FROM generate_series(1, $1) g, generate_series(1, 30) i GROUP BY g`, [rows]);
+    await c.query('VACUUM ANALYZE messages');
     await c.end();
     const s3 = s3Client(env.s3.target);
     const ks = createCipheriv('aes-256-ctr', Buffer.alloc(32, 7), Buffer.alloc(16));
@@ -59,48 +103,65 @@ async function one(mb: number): Promise<Record<string, string>> {
     };
     // The compiled code, as in the job image (ts-node alone would add ~150 MB and 1.5 s).
     const main = join(__dirname, '..', 'automation', 'backup', 'dist', 'main.js');
-    const node = (args: string[]): Promise<{ s: number; rssMb: number }> => timed(process.execPath, [main, ...args], childEnv);
+    const node = (args: string[]): Promise<Run> => timed(process.execPath, [main, ...args], childEnv);
     console.error(`[${mb} MB] seeded; backing up`);
     const b = await node(['--json', 'backup', 'all']);
     console.error(`[${mb} MB] backup ${b.s}s; restoring`);
-    const file = execFileSync('ls', [ctx.backupDir]).toString().split('\n').find((f) => f.endsWith('.enc')) as string;
+    const file = readdirSync(ctx.backupDir).find((f) => f.endsWith('.enc')) as string;
     const r = await node(['--json', 'restore', file]);
     console.error(`[${mb} MB] restore ${r.s}s; baseline`);
 
-    // Baseline: the same data with plain tools.
+    // Baseline: the same data with plain tools, against the same cluster and object store.
     const base = mkdtempSync(join(tmpdir(), 'imstack-bench-'));
     const pgEnv = { ...process.env, PGHOST: conn.host, PGPORT: String(conn.port), PGUSER: conn.user, PGPASSWORD: conn.password, PGDATABASE: conn.database };
-    const objDir = join(base, 'objects');
-    execFileSync('mkdir', ['-p', objDir]);
-    for (let i = 0; i < objMb; i++) await s3.fGetObject(env.s3.target.bucket, `uploads/${i}.bin`, join(objDir, `${i}.bin`));
+    const bucketDir = join(env.s3.dir, env.s3.target.bucket);
     const d = await timed(join(PG_BIN_DIR, 'pg_dump'), ['-Fc', '-f', join(base, 'db.dump')], pgEnv);
-    const t = await timed('tar', ['-C', objDir, '-cf', join(base, 'objects.tar'), '.'], pgEnv);
+    const t = await timed('tar', ['-C', bucketDir, '-cf', join(base, 'objects.tar'), '.'], pgEnv);
     execFileSync(join(PG_BIN_DIR, 'createdb'), ['base_restore'], { env: pgEnv });
     const pr = await timed(join(PG_BIN_DIR, 'pg_restore'), ['-d', 'base_restore', join(base, 'db.dump')], pgEnv);
-    const out = join(base, 'untar');
-    execFileSync('mkdir', ['-p', out]);
-    const ut = await timed('tar', ['-C', out, '-xf', join(base, 'objects.tar')], pgEnv);
+    // Untar back into the object store's folder, emptied first (as a restore of a volume would).
+    rmSync(bucketDir, { recursive: true, force: true });
+    mkdirSync(bucketDir);
+    const ut = await timed('tar', ['-C', bucketDir, '-xf', join(base, 'objects.tar')], pgEnv);
     rmSync(base, { recursive: true, force: true });
     const bb = d.s + t.s;
     const br = pr.s + ut.s;
     return {
-      size: `${mb} MB`,
-      backup: `${b.s.toFixed(1)} s`, baseBackup: `${bb.toFixed(1)} s`, backupRatio: (b.s / bb).toFixed(2),
-      restore: `${r.s.toFixed(1)} s`, baseRestore: `${br.toFixed(1)} s`, restoreRatio: (r.s / br).toFixed(2),
-      rssBackup: `${b.rssMb.toFixed(0)} MB`, rssRestore: `${r.rssMb.toFixed(0)} MB`,
-      rssBaseline: `${Math.max(d.rssMb, t.rssMb, pr.rssMb, ut.rssMb).toFixed(0)} MB`,
+      row: {
+        size: `${mb} MB`,
+        backup: `${b.s.toFixed(1)} s`, baseBackup: `${bb.toFixed(1)} s`, backupRatio: (b.s / bb).toFixed(2),
+        restore: `${r.s.toFixed(1)} s`, baseRestore: `${br.toFixed(1)} s`, restoreRatio: (r.s / br).toFixed(2),
+        rssBackup: `${b.rssMb.toFixed(0)} MB`, rssRestore: `${r.rssMb.toFixed(0)} MB`,
+        rssBaseline: `${Math.max(d.rssMb, t.rssMb, pr.rssMb, ut.rssMb).toFixed(0)} MB`,
+      },
+      backupSteps: b.steps,
+      restoreSteps: r.steps,
+      baseline: { 'pg_dump -Fc': d.s, 'tar objects': t.s, pg_restore: pr.s, 'untar objects': ut.s },
+      rssBackup: b.rssMb,
+      rssRestore: r.rssMb,
     };
   } finally {
     await env.stop();
   }
 }
 
+function printSteps(title: string, steps: [string, number][]): void {
+  console.log(title);
+  for (const [label, s] of steps) console.log(`  ${s.toFixed(2).padStart(7)} s  ${label}`);
+}
+
+const growth = (a: number, b: number): string => `${(((Math.max(a, b) / Math.min(a, b)) - 1) * 100).toFixed(1)}%`;
+
 (async () => {
   execFileSync(process.execPath, [join(__dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(__dirname, '..', 'automation', 'backup', 'tsconfig.build.json')], { stdio: 'inherit' });
   const results = [await one(mbA), await one(mbB)];
-  console.table(results);
-  const [a, b] = results.map((x) => parseFloat(x.rssRestore));
-  console.log(`peak RSS growth between sizes (restore): ${(((Math.max(a, b) / Math.min(a, b)) - 1) * 100).toFixed(1)}%`);
+  for (const x of results) {
+    printSteps(`\n[${x.row.size}] backup steps`, x.backupSteps);
+    printSteps(`[${x.row.size}] restore steps`, x.restoreSteps);
+    printSteps(`[${x.row.size}] baseline`, Object.entries(x.baseline));
+  }
+  console.table(results.map((x) => x.row));
+  console.log(`peak RSS growth between sizes: backup ${growth(results[0].rssBackup, results[1].rssBackup)}, restore ${growth(results[0].rssRestore, results[1].rssRestore)}`);
 })().catch((e) => {
   console.error(e);
   process.exit(1);

@@ -68,6 +68,7 @@ export function settingsFromEnv(env: Env = process.env): JobSettings {
     backupKey: env.BACKUP_KEY || undefined,
     previousKeys: (env.BACKUP_PREVIOUS_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
     gzipLevel: int(env, 'BACKUP_GZIP_LEVEL', 0, 0),
+    dumpCompression: int(env, 'PG_DUMP_COMPRESS', 1, 0),
     postgres: env.PGPASSWORD !== undefined
       ? {
           host: str(env, 'PGHOST', 'postgres'),

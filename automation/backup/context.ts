@@ -31,6 +31,8 @@ export interface BackupContext {
   readonly redis?: RedisTarget;
   readonly remote?: RemoteTarget;
   readonly gzipLevel?: number;
+  /** pg_dump -Z level (default 1; 0 = none, 9 = smallest). */
+  readonly dumpCompression?: number;
   readonly now?: () => Date;
   readonly onProgress?: (e: ProgressEvent) => void;
 }

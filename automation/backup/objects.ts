@@ -45,15 +45,108 @@ export interface ObjectForArchive {
   open(): Promise<Readable>;
 }
 
-/** Objects with their metadata, one at a time, ready to be streamed into the archive. */
-export async function* objectsForArchive(client: Minio.Client, bucket: string): AsyncGenerator<ObjectForArchive> {
-  for await (const o of listObjects(client, bucket)) {
-    const stat = await client.statObject(bucket, o.key);
-    const meta: Record<string, string> = {};
-    for (const [k, v] of Object.entries(stat.metaData ?? {})) {
-      if (v !== undefined && v !== null) meta[k.toLowerCase()] = String(v);
+/** How many objects move at once and how many bytes they may hold in memory together. */
+export interface Concurrency {
+  readonly parallel: number;
+  readonly bufferBytes: number;
+}
+
+// 4 in flight hides the per-object round trips (stat, get/put) without swamping MinIO;
+// 32 MiB keeps the job well under its memory target whatever the data size.
+export const DEFAULT_CONCURRENCY: Concurrency = { parallel: 4, bufferBytes: 32 * 1024 * 1024 };
+
+/** Reads a stream into memory, refusing more than `max` bytes. */
+export async function readBounded(s: Readable, max: number, what: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let n = 0;
+  for await (const c of s) {
+    n += (c as Buffer).length;
+    if (n > max) {
+      s.destroy();
+      throw new Error(`${what} is larger than expected (changed while being read?)`);
     }
-    yield { key: o.key, size: stat.size, meta, open: () => client.getObject(bucket, o.key) };
+    parts.push(c as Buffer);
+  }
+  return Buffer.concat(parts, n);
+}
+
+async function metaOf(client: Minio.Client, bucket: string, key: string): Promise<{ size: number; meta: Record<string, string> }> {
+  const stat = await client.statObject(bucket, key);
+  const meta: Record<string, string> = {};
+  for (const [k, v] of Object.entries(stat.metaData ?? {})) {
+    if (v !== undefined && v !== null) meta[k.toLowerCase()] = String(v);
+  }
+  return { size: stat.size, meta };
+}
+
+/**
+ * Objects with their metadata, in listing order, ready to be streamed into the archive.
+ * Up to `parallel` small objects (each at most bufferBytes/parallel) are fetched ahead into
+ * memory while the archive is being written; bigger ones are streamed when their turn comes.
+ */
+export async function* objectsForArchive(client: Minio.Client, bucket: string, c: Concurrency = DEFAULT_CONCURRENCY): AsyncGenerator<ObjectForArchive> {
+  const small = Math.floor(c.bufferBytes / c.parallel);
+  const fetchOne = async (key: string): Promise<ObjectForArchive> => {
+    const { size, meta } = await metaOf(client, bucket, key);
+    if (size > small) return { key, size, meta, open: () => client.getObject(bucket, key) };
+    const body = await readBounded(await client.getObject(bucket, key), size, `object "${key}"`);
+    return { key, size, meta, open: async () => Readable.from([body]) };
+  };
+  const ahead: Promise<ObjectForArchive>[] = [];
+  try {
+    for await (const o of listObjects(client, bucket)) {
+      const p = fetchOne(o.key);
+      p.catch(() => undefined); // surfaces when its turn comes
+      ahead.push(p);
+      if (ahead.length >= c.parallel) yield await (ahead.shift() as Promise<ObjectForArchive>);
+    }
+    while (ahead.length) yield await (ahead.shift() as Promise<ObjectForArchive>);
+  } finally {
+    // Abandoned early (error downstream): let the fetches finish before anyone moves on.
+    await Promise.allSettled(ahead);
+  }
+}
+
+/**
+ * Runs tasks with at most `parallel` in flight and at most `bufferBytes` held by them.
+ * The first failure is kept and rethrown by the next add() or by drain(); settle() waits
+ * for everything in flight whatever happened, so no task outlives its caller.
+ */
+export class BoundedTasks {
+  private readonly running = new Set<Promise<void>>();
+  private held = 0;
+  private failure: Error | undefined;
+  constructor(private readonly c: Concurrency = DEFAULT_CONCURRENCY) {}
+
+  /** Largest size a caller should buffer in memory for one task. */
+  get maxBuffered(): number {
+    return Math.floor(this.c.bufferBytes / this.c.parallel);
+  }
+
+  async add(bytes: number, task: () => Promise<void>): Promise<void> {
+    while (this.running.size > 0 && (this.running.size >= this.c.parallel || this.held + bytes > this.c.bufferBytes)) {
+      await Promise.race(this.running);
+    }
+    if (this.failure) throw this.failure;
+    this.held += bytes;
+    const p: Promise<void> = task()
+      .catch((e: Error) => {
+        this.failure ??= e;
+      })
+      .finally(() => {
+        this.held -= bytes;
+        this.running.delete(p);
+      });
+    this.running.add(p);
+  }
+
+  async drain(): Promise<void> {
+    await this.settle();
+    if (this.failure) throw this.failure;
+  }
+
+  async settle(): Promise<void> {
+    while (this.running.size) await Promise.allSettled([...this.running]);
   }
 }
 
@@ -69,11 +162,21 @@ class Md5 extends Transform {
 }
 
 /** Uploads one object and checks the server's ETag against our MD5 where S3 defines it (single part). */
-export async function putObjectChecked(client: Minio.Client, bucket: string, key: string, size: number, body: Readable, meta: Record<string, string>): Promise<string> {
-  const md5 = new Md5();
-  const res = await client.putObject(bucket, key, body.pipe(md5), size, meta);
+export async function putObjectChecked(client: Minio.Client, bucket: string, key: string, size: number, body: Readable | Buffer, meta: Record<string, string>): Promise<string> {
+  let res: { etag?: string };
+  let md5hex: () => string;
+  if (Buffer.isBuffer(body)) {
+    if (body.length !== size) throw new Error(`object "${key}" has ${body.length} bytes, expected ${size}`);
+    const digest = createHash('md5').update(body).digest('hex');
+    md5hex = () => digest;
+    res = await client.putObject(bucket, key, body, size, meta);
+  } else {
+    const md5 = new Md5();
+    md5hex = () => md5.hex();
+    res = await client.putObject(bucket, key, body.pipe(md5), size, meta);
+  }
   const etag = (res.etag ?? '').replace(/"/g, '');
-  if (!etag.includes('-') && etag && etag !== md5.hex()) {
+  if (!etag.includes('-') && etag && etag !== md5hex()) {
     throw new Error(`object "${key}" was stored with a different checksum than sent (etag ${etag})`);
   }
   return etag;

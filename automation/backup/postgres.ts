@@ -87,15 +87,23 @@ async function countRows(c: Client): Promise<Record<string, number>> {
 
 /**
  * Dumps the database (pg_dump -Fc) to `outPath`. Row counts are taken in a repeatable-read
- * transaction whose snapshot pg_dump reuses, so the counts describe exactly the dumped data.
+ * transaction whose snapshot pg_dump reuses, so the counts describe exactly the dumped data;
+ * they are counted while pg_dump runs (the snapshot stays exported until both are done).
+ * `compressLevel` is pg_dump's -Z: 1 costs ~2-3 % more bytes than the default 6 on text-heavy
+ * tables but runs ~3x faster, and the dump is the slowest part of a backup.
  */
-export async function dumpDatabase(conn: PgConnection, outPath: string): Promise<{ rowCounts: Record<string, number> }> {
+export async function dumpDatabase(conn: PgConnection, outPath: string, compressLevel = 1): Promise<{ rowCounts: Record<string, number> }> {
   const c = await client(conn, conn.database);
   try {
     await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snap = (await c.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0].s;
-    const rowCounts = await countRows(c);
-    await runTool(conn, 'pg_dump', ['-Fc', '--snapshot', snap, '-f', outPath], conn.database);
+    const dump = runTool(conn, 'pg_dump', ['-Fc', '-Z', String(compressLevel), '--snapshot', snap, '-f', outPath], conn.database);
+    dump.catch(() => undefined); // awaited below; avoids an unhandled rejection while counting
+    const rowCounts = await countRows(c).catch(async (e: Error) => {
+      await dump.catch(() => undefined);
+      throw e;
+    });
+    await dump;
     await c.query('COMMIT');
     return { rowCounts };
   } finally {
@@ -103,9 +111,10 @@ export async function dumpDatabase(conn: PgConnection, outPath: string): Promise
   }
 }
 
-/** `pg_restore --list` must accept the dump; read from a stream so no copy is needed. */
-export async function checkDumpList(conn: PgConnection, dump: Readable): Promise<void> {
-  await runTool(conn, 'pg_restore', ['--list'], conn.database, dump);
+/** `pg_restore --list` must accept the dump (a stream, so no copy is needed, or a file path). */
+export async function checkDumpList(conn: PgConnection, dump: Readable | string): Promise<void> {
+  if (typeof dump === 'string') await runTool(conn, 'pg_restore', ['--list', dump], conn.database);
+  else await runTool(conn, 'pg_restore', ['--list'], conn.database, dump);
 }
 
 export async function databaseExists(conn: PgConnection, name: string): Promise<boolean> {

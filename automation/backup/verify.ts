@@ -1,6 +1,8 @@
 // Full verification of an archive: authenticate and decrypt everything, check every entry's
 // size and sha256 against the manifest, and have pg_restore accept the dump's table of contents.
+import { createWriteStream } from 'fs';
 import { Readable } from 'stream';
+import { pipeline } from 'stream/promises';
 import { EntryDigest, readArchive } from './archive';
 import { BackupContext, decryptionKeys, Progress } from './context';
 import { ArchiveHeader, ArchiveRejected, checkEntries, HEADER_ENTRY, Manifest, MANIFEST_ENTRY, parseHeader, parseManifest, POSTGRES_ENTRY } from './manifest';
@@ -24,8 +26,16 @@ async function readAll(s: Readable): Promise<string> {
   return Buffer.concat(parts).toString('utf8');
 }
 
+export interface VerifyOptions {
+  /**
+   * Also write the dump here during the same pass (restore uses it after verifyPath has
+   * returned, i.e. after the whole archive is authenticated, so it is never decrypted twice).
+   */
+  readonly extractDumpTo?: string;
+}
+
 /** Verification without recording the result (used inside restore). */
-export async function verifyPath(ctx: BackupContext, path: string): Promise<VerifyResult> {
+export async function verifyPath(ctx: BackupContext, path: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
   let header: ArchiveHeader | undefined;
   let manifest: Manifest | undefined;
   let index = 0;
@@ -41,7 +51,12 @@ export async function verifyPath(ctx: BackupContext, path: string): Promise<Veri
       else if (entry.name === MANIFEST_ENTRY) manifest = parseManifest(await readAll(stream), header as ArchiveHeader);
       else if (entry.name === POSTGRES_ENTRY) {
         if (!ctx.postgres) throw new Error('cannot check the postgres dump: no postgres tools configured');
-        await checkDumpList(ctx.postgres, stream).catch((e: Error) => {
+        let source: Readable | string = stream;
+        if (opts.extractDumpTo) {
+          await pipeline(stream, createWriteStream(opts.extractDumpTo, { mode: 0o600 }));
+          source = opts.extractDumpTo;
+        }
+        await checkDumpList(ctx.postgres, source).catch((e: Error) => {
           throw new ArchiveRejected('dump-invalid', `pg_restore --list rejects the dump: ${e.message}`);
         });
       } else if (entry.name.startsWith('objects/')) progress.add(0, 1);

@@ -279,6 +279,55 @@ describe('restore: partial, interrupted and failing restores', function () {
     });
   }
 
+  it('an upload failing mid-way, with others in flight, rolls back every object and the database', async () => {
+    const ctx = env.ctx();
+    const b = await backup(ctx, { components: ['postgres', 'minio'] });
+    await mutate(env.conn, env.s3.target);
+    const previous = await fingerprint(env.conn, env.s3.target);
+    let started = 0;
+    const left: string[] = [];
+    await assert.rejects(
+      restore(ctx, b.file, {
+        hooks: { enterMaintenance: async () => undefined, leaveMaintenance: async () => void left.push('leave') },
+        beforeUpload: async () => {
+          // The 6th upload fails while earlier ones are still running (they are slowed down).
+          if (++started === 6) throw new Error('S3 said no');
+          await new Promise((r) => setTimeout(r, 50));
+        },
+      }),
+      (e: Error) => e instanceof RestoreFailed && e.rolledBack && /failed during objects: S3 said no; the previous data is back in service/.test(e.message),
+    );
+    assert.ok(started >= 6);
+    assert.deepEqual(left, ['leave']);
+    // Any upload still in flight at the failure finished before the rollback, not after it.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(await fingerprint(env.conn, env.s3.target), previous);
+    assert.equal(await readJournal(ctx.backupDir), undefined);
+    await restore(ctx, b.file); // back to the seeded state for the next test
+  });
+
+  it('a failing safety backup leaves everything untouched and maintenance never entered', async () => {
+    const ctx = env.ctx();
+    const b = await backup(ctx, { components: ['postgres', 'minio'] });
+    await mutate(env.conn, env.s3.target);
+    const previous = await fingerprint(env.conn, env.s3.target);
+    // The safety backup reads the bucket while the staging restore runs; a missing bucket fails it.
+    const broken: BackupContext = { ...ctx, s3: { ...env.s3.target, bucket: 'no-such-bucket' } };
+    let entered = false;
+    await assert.rejects(
+      restore(broken, b.file, { hooks: { enterMaintenance: async () => void (entered = true), leaveMaintenance: async () => undefined } }),
+      (e: Error) => e instanceof RestoreFailed && /restore not started: the safety backup failed .*nothing was changed/.test(e.message),
+    );
+    assert.equal(entered, false);
+    assert.deepEqual(await fingerprint(env.conn, env.s3.target), previous);
+    const c = await pgClient(env.conn, 'postgres');
+    const names = (await c.query<{ datname: string }>('SELECT datname FROM pg_database')).rows.map((x) => x.datname);
+    await c.end();
+    assert.deepEqual(names.filter((n) => n.startsWith(env.conn.database)), [env.conn.database], 'the staging database is dropped');
+    assert.equal(await readJournal(ctx.backupDir), undefined);
+    await restore(ctx, b.file); // back to the seeded state for the next test
+  });
+
   it('a failure after the swap rolls everything back and says what happened', async () => {
     const ctx = env.ctx();
     const b = await backup(ctx, { components: ['postgres', 'minio'] });

@@ -13,6 +13,8 @@ type S3rverCtor = new (opts: Record<string, unknown>) => S3rverInstance;
 
 export interface S3Server {
   readonly target: S3Target;
+  /** s3rver's storage directory (one folder per bucket): the bench's tar baseline reads it. */
+  readonly dir: string;
   stop(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export async function startS3(bucket: string): Promise<S3Server> {
   const { port } = await srv.run();
   return {
     target: { endPoint: '127.0.0.1', port, useSSL: false, accessKey: 'S3RVER', secretKey: 'S3RVER', bucket },
+    dir,
     async stop() {
       await srv.close();
       rmSync(dir, { recursive: true, force: true });
