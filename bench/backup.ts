@@ -27,8 +27,10 @@ const [mbA, mbB] = sizes.length >= 2 ? sizes : [500, 250];
 interface Run {
   s: number;
   rssMb: number;
-  /** [label, seconds] in the order the engine reported them. */
+  /** [label, seconds] in the order the engine reported them; steps can overlap (see timeline). */
   steps: [string, number][];
+  /** [seconds since start, label] of every phase event. */
+  timeline: [number, string][];
 }
 
 // Async on purpose: s3rver runs in this process's event loop, so a blocking spawn would deadlock.
@@ -39,6 +41,7 @@ async function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promi
   child.stderr.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-8000)));
   // Each phase event closes the previous segment; progress events are ignored.
   const steps: [string, number][] = [];
+  const timeline: [number, string][] = [];
   let label = 'start';
   let since = t;
   const lines = createInterface({ input: child.stdout });
@@ -53,19 +56,21 @@ async function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promi
     const now = Date.now();
     steps.push([label, (now - since) / 1000]);
     label = e.type === 'phase' ? `${e.phase}: ${e.detail ?? ''}` : e.type;
+    timeline.push([(now - t) / 1000, label]);
     since = now;
   });
   const [code] = (await once(child, 'close')) as [number];
   steps.push([label, (Date.now() - since) / 1000]);
   if (code !== 0) throw new Error(`${cmd} failed: ${err}`);
   const tail = err.trim().split('\n');
-  return { s: (Date.now() - t) / 1000, rssMb: Number(tail[tail.length - 1]) / 1024, steps: steps.filter(([, s]) => s >= 0.05) };
+  return { s: (Date.now() - t) / 1000, rssMb: Number(tail[tail.length - 1]) / 1024, steps: steps.filter(([, s]) => s >= 0.05), timeline };
 }
 
 interface SizeResult {
   row: Record<string, string>;
   backupSteps: [string, number][];
   restoreSteps: [string, number][];
+  restoreTimeline: [number, string][];
   baseline: Record<string, number>;
   rssRestore: number;
   rssBackup: number;
@@ -136,6 +141,7 @@ async function one(mb: number): Promise<SizeResult> {
       },
       backupSteps: b.steps,
       restoreSteps: r.steps,
+      restoreTimeline: r.timeline,
       baseline: { 'pg_dump -Fc': d.s, 'tar objects': t.s, pg_restore: pr.s, 'untar objects': ut.s },
       rssBackup: b.rssMb,
       rssRestore: r.rssMb,
@@ -157,7 +163,9 @@ const growth = (a: number, b: number): string => `${(((Math.max(a, b) / Math.min
   const results = [await one(mbA), await one(mbB)];
   for (const x of results) {
     printSteps(`\n[${x.row.size}] backup steps`, x.backupSteps);
-    printSteps(`[${x.row.size}] restore steps`, x.restoreSteps);
+    printSteps(`[${x.row.size}] restore steps (wall time between consecutive events)`, x.restoreSteps);
+    console.log(`[${x.row.size}] restore timeline (s since start; safety backup and staging restore overlap)`);
+    for (const [at, label] of x.restoreTimeline) console.log(`  ${at.toFixed(2).padStart(7)}    ${label}`);
     printSteps(`[${x.row.size}] baseline`, Object.entries(x.baseline));
   }
   console.table(results.map((x) => x.row));

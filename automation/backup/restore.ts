@@ -249,6 +249,7 @@ async function restoreVerified(
       await fsp.rm(dump, { force: true });
       const diff = sameCounts(manifest.rowCounts, staged);
       if (diff) throw new Error(`restored database does not match the backup's row counts (${diff})`);
+      ctx.onProgress?.({ type: 'phase', phase: 'restore', detail: 'postgres-staging done' });
     }
     current = 'safety-backup';
     ctx.onProgress?.({ type: 'phase', phase: 'restore', detail: 'waiting for the safety backup' });
