@@ -52,8 +52,8 @@ export interface Concurrency {
 }
 
 // 4 in flight hides the per-object round trips (stat, get/put) without swamping MinIO;
-// 32 MiB keeps the job well under its memory target whatever the data size.
-export const DEFAULT_CONCURRENCY: Concurrency = { parallel: 4, bufferBytes: 32 * 1024 * 1024 };
+// 16 MiB keeps the job well under its memory target whatever the data size.
+export const DEFAULT_CONCURRENCY: Concurrency = { parallel: 4, bufferBytes: 16 * 1024 * 1024 };
 
 /** Reads a stream into memory, refusing more than `max` bytes. */
 export async function readBounded(s: Readable, max: number, what: string): Promise<Buffer> {
