@@ -62,8 +62,15 @@ function securityHeaders(spec: NginxSpec): string {
     return `# Included in every location: add_header in a location replaces the server's set.\n${lines.join("\n")}\n`;
 }
 
+/** Headers the edge owns: an upstream's own copy is dropped so each arrives exactly once. */
+export const EDGE_HEADERS = [
+    "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Permissions-Policy",
+    "Cross-Origin-Opener-Policy", "Content-Security-Policy", "Strict-Transport-Security", "X-Powered-By", "Server",
+];
+
 function proxyHeaders(): string {
     return [
+        ...EDGE_HEADERS.map((h) => `proxy_hide_header ${h};`),
         "proxy_http_version 1.1;",
         "proxy_set_header Host $host;",
         "proxy_set_header X-Real-IP $remote_addr;",

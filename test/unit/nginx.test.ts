@@ -153,6 +153,16 @@ describe("nginx renderer", function () {
     });
 });
 
+describe("nginx proxy headers", function () {
+    it("drops the upstreams' copies of the headers the edge sets, so each arrives once", function () {
+        const r = renderNginx(spec());
+        const proxy = r.files["/etc/nginx/imstack/snippets/proxy.conf"];
+        const headers = r.files["/etc/nginx/imstack/snippets/security-headers.conf"];
+        for (const m of headers.matchAll(/^add_header (\S+)/gm)) assert.match(proxy, new RegExp(`proxy_hide_header ${m[1]};`), m[1]);
+        assert.match(proxy, /proxy_hide_header X-Powered-By;/);
+    });
+});
+
 describe("nginx access log", function () {
     it("never logs query strings, which carry access tokens", function () {
         const conf = renderNginx(spec()).files["/etc/nginx/nginx.conf"];

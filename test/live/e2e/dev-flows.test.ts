@@ -25,6 +25,8 @@ function assertSecurityHeaders(what: string, h: Headers): void {
   for (const n of ['x-content-type-options', 'x-frame-options', 'referrer-policy']) {
     const values = h.get(n)!.split(',').map((v) => v.trim());
     assert.strictEqual(new Set(values).size, 1, `${what}: conflicting ${n} values: ${h.get(n)}`);
+    // nginx hides the upstreams' copies (proxy_hide_header), so each header arrives once.
+    assert.strictEqual(values.length, 1, `${what}: ${n} arrives ${values.length} times: ${h.get(n)}`);
     if (values.length > 1) duplicated.add(`${n} on ${what}`);
   }
   assert.strictEqual(h.get('x-content-type-options')!.split(',')[0].trim(), 'nosniff', what);
