@@ -188,7 +188,7 @@ async function backendThroughNginx(containers: readonly ContainerSummary[], deps
   }
 }
 
-/** Degraded when the last successful backup is missing or older than 26 h (a daily job plus slack). */
+/** Degraded when the last successful backup is older than 26 h (a daily job plus slack), or missing 26 h after the job started. */
 async function backupAgeCheck(containers: readonly ContainerSummary[], deps: HealthDeps, opts: HealthOptions): Promise<CheckResult> {
   const name = 'backup age';
   const job = containers.find((c) => c.service === 'backup');
@@ -198,8 +198,13 @@ async function backupAgeCheck(containers: readonly ContainerSummary[], deps: Hea
   try {
     const st = await deps.probes.backupStatus(job.id, opts.timeoutMs);
     const ageH = st.lastSuccess ? (deps.now().getTime() - Date.parse(st.lastSuccess.at)) / 3_600_000 : NaN;
+    // A new deployment has had no chance to back up yet: it gets the same 26 h from the job's
+    // start, unless a run already failed.
+    const sinceStartH = job.startedAt ? (deps.now().getTime() - Date.parse(job.startedAt)) / 3_600_000 : NaN;
     const h = !st.lastSuccess
-      ? { ok: false, reason: 'no successful backup yet' }
+      ? (!st.lastFailure && sinceStartH <= MAX_SUCCESS_AGE_HOURS
+        ? { ok: true, reason: `no backup yet; the job started ${sinceStartH.toFixed(1)} h ago` }
+        : { ok: false, reason: 'no successful backup yet' })
       : ageH <= MAX_SUCCESS_AGE_HOURS
         ? { ok: true, reason: `last successful backup ${ageH.toFixed(1)} h ago` }
         : { ok: false, reason: `last successful backup is ${Number.isNaN(ageH) ? '?' : ageH.toFixed(1)} h old (limit ${MAX_SUCCESS_AGE_HOURS} h)` };

@@ -33,10 +33,21 @@ describe('imctl: health, backup age', function () {
     assert.match(r.stdout, /stack dev: degraded/);
   });
 
-  it('no successful backup yet is degraded; an unreadable status is degraded too', async function () {
+  it('no successful backup yet: ok within 26 h of the job starting, degraded after that or after a failed run', async function () {
     let r = await imctl(withJob(async () => ({})).h, 'health');
+    assert.match(r.stdout, /backup age +ok +no backup yet; the job started 1\.0 h ago/);
+    const late = withJob(async () => ({}));
+    late.h.docker.containers.find((c) => c.service === 'backup')!.startedAt = '2024-12-30T00:00:00Z';
+    r = await imctl(late.h, 'health');
     assert.strictEqual(r.code, 1);
     assert.match(r.stdout, /backup age +degraded +no successful backup yet/);
+    r = await imctl(withJob(async () => ({ lastFailure: { at: '2025-01-01T00:30:00Z', reason: 'pg_dump: connection refused' } })).h, 'health');
+    assert.strictEqual(r.code, 1);
+    assert.match(r.stdout, /backup age +degraded +no successful backup yet; last run failed: pg_dump: connection refused/);
+  });
+
+  it('an unreadable status is degraded', async function () {
+    let r: Awaited<ReturnType<typeof imctl>>;
     r = await imctl(withJob(async () => Promise.reject(new Error('backup status timed out after 5000 ms'))).h, 'health');
     assert.strictEqual(r.code, 1);
     assert.match(r.stdout, /backup age +degraded +cannot read the backup status: backup status timed out/);
