@@ -4,7 +4,7 @@ import * as path from "path";
 import { AppServiceConfig, BackendConfig, PortsConfig, ResourceLimits } from "./config";
 import { BUCKET, MINIO_APP_USER } from "./dataTier";
 import { builtImage } from "./images";
-import { resourcePrefix } from "./naming";
+import { objectLabels, resourcePrefix } from "./naming";
 import { healthcheck, publish, serviceContainer } from "./service";
 
 export interface AppTierArgs {
@@ -80,7 +80,7 @@ export class AppTier extends pulumi.ComponentResource {
         const fileDriver = args.backend.storageDriver === "file";
         const fileVolume = fileDriver ? new docker.Volume(`${name}-backend-data`, {
             name: `${resourcePrefix(stack)}-backend-data`,
-            labels: [{ label: "com.imstack.stack", value: stack }, { label: "com.imstack.volume", value: "backend-data" }],
+            labels: objectLabels(stack, { "com.imstack.volume": "backend-data" }),
         }, { parent: this, retainOnDelete: true }) : undefined;
         const envs: pulumi.Input<string>[] = [
             "PORT=4000",

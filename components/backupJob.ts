@@ -4,7 +4,7 @@ import * as path from "path";
 import { BackupConfig, ResourceLimits } from "./config";
 import { BUCKET, MINIO_ROOT_USER } from "./dataTier";
 import { builtImage } from "./images";
-import { resourcePrefix } from "./naming";
+import { objectLabels, resourcePrefix } from "./naming";
 import { APP_DATABASE } from "./postgresRoles";
 import { healthcheck, serviceContainer } from "./service";
 
@@ -87,7 +87,7 @@ export class BackupJob extends pulumi.ComponentResource {
             const egress = new docker.Network(`${name}-egress`, {
                 name: `${resourcePrefix(args.stack)}-backup-egress`,
                 driver: "bridge",
-                labels: [{ label: "com.imstack.stack", value: args.stack }, { label: "com.imstack.project", value: "imstack" }],
+                labels: objectLabels(args.stack),
             }, { parent: this });
             networks.push({ name: egress.name });
         }

@@ -4,7 +4,7 @@ import { BackupJob } from "./backupJob";
 import { DevPorts } from "./devPorts";
 import { BackupConfig, ImageRefs, PortsConfig, ResourceLimits } from "./config";
 import { pulledImage } from "./images";
-import { containerName, resourcePrefix } from "./naming";
+import { containerName, imstackLabels, labelList, objectLabels, resourcePrefix } from "./naming";
 import { APP_DATABASE, APP_ROLE, PostgresRoles } from "./postgresRoles";
 import { healthcheck, serviceContainer } from "./service";
 
@@ -76,7 +76,7 @@ export class DataTier extends pulumi.ComponentResource {
         const { stack } = args;
         const volume = (part: string) => new docker.Volume(`${name}-${part}`, {
             name: `${resourcePrefix(stack)}-${part}`,
-            labels: [{ label: "com.imstack.stack", value: stack }, { label: "com.imstack.volume", value: part }],
+            labels: objectLabels(stack, { "com.imstack.volume": part }),
         }, { parent: this, retainOnDelete: true, protect: args.protectVolumes });
         this.volumes = { postgres: volume("postgres"), redis: volume("redis"), minio: volume("minio"), backups: volume("backups") };
 
@@ -178,12 +178,7 @@ export class DataTier extends pulumi.ComponentResource {
                 pulumi.interpolate`APP_SECRET_KEY=${args.minioAppSecretKey}`,
             ],
             uploads: [{ file: "/etc/imstack/app-policy.json", content: policy }],
-            labels: [
-                { label: "com.imstack.project", value: "imstack" },
-                { label: "com.imstack.service", value: "minio-init" },
-                { label: "com.imstack.stack", value: stack },
-                { label: "com.imstack.tier", value: "data" },
-            ],
+            labels: labelList(imstackLabels(stack, "minio-init", "data")),
             // Runs once per change of its inputs; an exited one-shot is not "drift".
             mustRun: false,
             attach: true,

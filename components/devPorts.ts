@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { resourcePrefix } from "./naming";
+import { objectLabels, resourcePrefix } from "./naming";
 import { healthcheck, serviceContainer } from "./service";
 
 export interface Forward {
@@ -66,7 +66,7 @@ export class DevPorts extends pulumi.ComponentResource {
         const publishNet = new docker.Network(`${name}-net`, {
             name: `${resourcePrefix(args.stack)}-dev-ports`,
             driver: "bridge",
-            labels: [{ label: "com.imstack.stack", value: args.stack }, { label: "com.imstack.project", value: "imstack" }],
+            labels: objectLabels(args.stack),
         }, { parent: this });
         const spec = args.forwards.map((f) => `${f.listen}=${f.target}:${f.targetPort}`).join(",");
         const probe = `const n=require('net');Promise.all(${JSON.stringify(args.forwards.map((f) => f.listen))}.map(p=>new Promise((ok,no)=>{const s=n.connect(p,'127.0.0.1',()=>{s.end();ok()});s.on('error',no)}))).then(()=>process.exit(0),()=>process.exit(1))`;

@@ -25,3 +25,9 @@ export function imstackLabels(stack: string, service: string, tier: Tier, extra:
 export function labelList(labels: Record<string, string>): docker.types.input.ContainerLabel[] {
     return Object.keys(labels).sort().map((label) => ({ label, value: labels[label] }));
 }
+
+/** Labels of networks and volumes: the stack and project, plus what the object is. */
+export function objectLabels(stack: string, extra: Record<string, string> = {}): Array<{ label: string; value: string }> {
+    const labels: Record<string, string> = { "com.imstack.project": "imstack", "com.imstack.stack": stack, ...extra };
+    return Object.keys(labels).sort().map((label) => ({ label, value: labels[label] }));
+}

@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { resourcePrefix } from "./naming";
+import { objectLabels, resourcePrefix } from "./naming";
 
 export interface StackNetworksArgs {
     /** Stack name, used in network names and labels. */
@@ -19,7 +19,7 @@ export class StackNetworks extends pulumi.ComponentResource {
 
     constructor(name: string, args: StackNetworksArgs, opts?: pulumi.ComponentResourceOptions) {
         super("imstack:network:StackNetworks", name, {}, opts);
-        const labels = [{ label: "com.imstack.stack", value: args.stack }, { label: "com.imstack.project", value: "imstack" }];
+        const labels = objectLabels(args.stack);
         this.data = new docker.Network(`${name}-data`, {
             name: `${resourcePrefix(args.stack)}-data`,
             driver: "bridge",
