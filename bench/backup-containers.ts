@@ -18,6 +18,9 @@ import { createInterface } from 'readline';
 import Docker from 'dockerode';
 import { s3Client, S3Target } from '../automation/backup/objects';
 import { LiveStack, REPO_ROOT, runStack } from '../test/live/engine/run-stack';
+import { StackState } from '../test/live/engine/state';
+import { teardownStack } from '../test/live/engine/teardown';
+import { stateFileFor } from '../test/live/engine/run-stack';
 import { extraCaBuildArgs, freeDevPorts, imageOverrides, liveReady } from '../test/live/support';
 
 const STACK = 'benchbk';
@@ -237,23 +240,26 @@ const growth = (a: number, b: number): string => `${(((Math.max(a, b) / Math.min
 (async () => {
   const reason = await liveReady();
   if (reason) throw new Error(`the container bench needs the live layer: ${reason}`);
-  const ports = await freeDevPorts();
   const t = Date.now();
-  let live: LiveStack | undefined;
+  // IMSTACK_BENCH_KEEP=1 leaves the stack up; IMSTACK_BENCH_REUSE=1 then measures on it again.
+  const reuse = process.env.IMSTACK_BENCH_REUSE === '1' && (await docker.listContainers({ filters: { name: [name('backup')] } })).length > 0;
   try {
-    live = await runStack({
-      stack: STACK,
-      projectDir: scratchProject(),
-      program: join(REPO_ROOT, 'index.ts'),
-      configOverrides: {
-        ...imageOverrides(), ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [`ports.${k}`, v])),
-        publishServices: false, 'backup.encrypt': true, ...extraCaBuildArgs(),
-      },
-      log: (l) => console.error(`[${STACK}] ${l}`),
-      timeoutMs: 15 * 60_000,
-    });
-    if (!live.ok) throw new Error(`stack ${STACK} did not come up:\n${live.errors.join('\n')}`);
-    console.error(`[${STACK}] up in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+    if (!reuse) {
+      const ports = await freeDevPorts();
+      const live: LiveStack = await runStack({
+        stack: STACK,
+        projectDir: scratchProject(),
+        program: join(REPO_ROOT, 'index.ts'),
+        configOverrides: {
+          ...imageOverrides(), ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [`ports.${k}`, v])),
+          publishServices: false, 'backup.encrypt': true, ...extraCaBuildArgs(),
+        },
+        log: (l) => console.error(`[${STACK}] ${l}`),
+        timeoutMs: 15 * 60_000,
+      });
+      if (!live.ok) throw new Error(`stack ${STACK} did not come up:\n${live.errors.join('\n')}`);
+      console.error(`[${STACK}] up in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+    }
     const c = await context();
     const results: SizeResult[] = [];
     for (const mb of [mbA, mbB]) results.push(await one(c, mb));
@@ -264,8 +270,10 @@ const growth = (a: number, b: number): string => `${(((Math.max(a, b) / Math.min
     console.table(results.map((x) => x.row));
     console.log(`peak RSS growth between sizes: backup ${growth(results[0].rssBackup, results[1].rssBackup)}, restore ${growth(results[0].rssRestore, results[1].rssRestore)}`);
   } finally {
-    if (live && process.env.IMSTACK_BENCH_KEEP !== '1') {
-      const r = await live.teardown({ purge: true });
+    if (process.env.IMSTACK_BENCH_KEEP !== '1') {
+      // By label, so a stack left by an earlier KEEP run goes too.
+      const r = await teardownStack(docker, STACK, { purge: true });
+      StackState.remove(stateFileFor(STACK));
       console.error(`[${STACK}] teardown removed ${r.containers.length} containers, ${r.networks.length} networks, ${r.volumes.length} volumes`);
     }
   }
