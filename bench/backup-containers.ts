@@ -82,6 +82,8 @@ class RssSampler {
 interface Exec {
   s: number;
   out: string;
+  /** [seconds since start, label] of the engine's --json phase events, timestamped as they arrive. */
+  timeline: [number, string][];
   rss: { mb: number; by: string };
 }
 
@@ -99,8 +101,13 @@ async function dexec(container: string, cmd: string[], o: { env?: Record<string,
   let out = '';
   child.stderr?.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-4000)));
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const timeline: [number, string][] = [];
   lines.on('line', (l) => {
     out = (out + l + '\n').slice(-20000);
+    if (l.startsWith('{"type":"phase"')) {
+      const e = JSON.parse(l) as { phase: string; detail?: string };
+      timeline.push([(Date.now() - t) / 1000, `${e.phase}: ${e.detail ?? ''}`]);
+    }
     o.onLine?.(l, (s) => child.stdin?.write(s.endsWith('\n') ? s : `${s}\n`));
   });
   if (o.input !== undefined) child.stdin?.end(o.input);
@@ -108,7 +115,7 @@ async function dexec(container: string, cmd: string[], o: { env?: Record<string,
   const s = (Date.now() - t) / 1000;
   const rss = o.sample?.stop() ?? { mb: 0, by: '-' };
   if (code !== 0) throw new Error(`${container}: ${cmd.slice(0, 3).join(' ')} exited ${code}: ${err}${out.slice(-1500)}`);
-  return { s, out, rss };
+  return { s, out, rss, timeline };
 }
 
 function parseEnv(list: string[] | undefined): Record<string, string> {
@@ -160,6 +167,8 @@ VACUUM ANALYZE bench_rows;`);
 interface SizeResult {
   row: Record<string, string>;
   steps: Record<string, number>;
+  backupTimeline: [number, string][];
+  restoreTimeline: [number, string][];
   rssBackup: number;
   rssRestore: number;
 }
@@ -221,6 +230,8 @@ async function one(c: Ctx, mb: number): Promise<SizeResult> {
       rssBaseline: `${baseRss.toFixed(0)} MB`,
     },
     steps: { 'pg_dump -Fc (postgres ctr)': d.s, 'tar /data (minio ctr)': tr.s, 'pg_restore (postgres ctr)': pr.s, 'untar /data (minio ctr)': ut.s },
+    backupTimeline: b.timeline,
+    restoreTimeline: r.timeline,
     rssBackup: b.rss.mb,
     rssRestore: r.rss.mb,
   };
@@ -264,6 +275,10 @@ const growth = (a: number, b: number): string => `${(((Math.max(a, b) / Math.min
     const results: SizeResult[] = [];
     for (const mb of [mbA, mbB]) results.push(await one(c, mb));
     for (const x of results) {
+      for (const [what, tl] of [['backup', x.backupTimeline], ['restore', x.restoreTimeline]] as const) {
+        console.log(`\n[${x.row.size}] engine ${what} timeline (s since the exec started)`);
+        for (const [at, label] of tl) console.log(`  ${at.toFixed(2).padStart(7)}    ${label}`);
+      }
       console.log(`\n[${x.row.size}] baseline steps`);
       for (const [k, s] of Object.entries(x.steps)) console.log(`  ${s.toFixed(2).padStart(7)} s  ${k}`);
     }
