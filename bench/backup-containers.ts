@@ -1,4 +1,4 @@
-// ts-node --transpile-only bench/backup-containers.ts [MB1 MB2]  (default 500 and 250)
+// npm run bench:backup -- --containers [MB1 MB2]  (default 500 and 250), or ts-node --transpile-only bench/backup-containers.ts
 // The backup bench inside the real stack's containers: one throwaway stack ("benchbk", the
 // program run by the live layer with substitute images), then per size: seed (half rows, half
 // 1 MiB incompressible objects), engine backup and restore exec'd in the backup job container

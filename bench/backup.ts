@@ -1,4 +1,4 @@
-// npm run bench:backup [-- MB1 MB2]  (default 500 and 250): backup and restore wall time and
+// npm run bench:backup [-- [--containers] MB1 MB2]  (default 500 and 250): backup and restore wall time and
 // peak RSS of the engine vs a baseline of plain pg_dump -Fc + tar / pg_restore + untar, at two
 // data sizes (half rows, half objects). Not a timed test: it prints tables.
 //
@@ -159,6 +159,11 @@ function printSteps(title: string, steps: [string, number][]): void {
 const growth = (a: number, b: number): string => `${(((Math.max(a, b) / Math.min(a, b)) - 1) * 100).toFixed(1)}%`;
 
 (async () => {
+  // `npm run bench:backup -- --containers 500 250`: the same comparison inside the stack's containers.
+  if (process.argv.includes('--containers')) {
+    await import('./backup-containers');
+    return;
+  }
   execFileSync(process.execPath, [join(__dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(__dirname, '..', 'automation', 'backup', 'tsconfig.build.json')], { stdio: 'inherit' });
   const results = [await one(mbA), await one(mbB)];
   for (const x of results) {
