@@ -23,7 +23,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     # ports the dev stack publishes.
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/tmp/imstack-apt.log 2>&1 || {
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/tmp/imstack-apt.log 2>&1 || {
       tail -20 /tmp/imstack-apt.log; exit 1; }
     rm -f /usr/sbin/policy-rc.d
   fi
