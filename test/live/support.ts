@@ -1,6 +1,6 @@
 // What every live test needs: the engine gate (skip with a reason, or fail under CI=true),
 // substitute images, and free host ports.
-import net from 'net';
+import { freePort } from '../support/net';
 import { probeEngine } from './engine/docker-client';
 import { buildSubstituteImages, SUBSTITUTE_TAGS } from './images/build';
 
@@ -74,17 +74,7 @@ export function imageOverrides(): Record<string, string> {
   };
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /**
  * Locally added CA certificates (a TLS-intercepting proxy's), handed to app image builds as

@@ -5,15 +5,8 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { FORWARD_SCRIPT } from "../../components/devPorts";
+import { freePort } from "../support/net";
 
-function freePort(): Promise<number> {
-    return new Promise((resolve) => {
-        const s = net.createServer().listen(0, "127.0.0.1", () => {
-            const p = (s.address() as net.AddressInfo).port;
-            s.close(() => resolve(p));
-        });
-    });
-}
 
 describe("dev-ports forwarder script", function () {
     it("carries TCP both ways and exits cleanly on SIGTERM", async function () {

@@ -2,7 +2,7 @@
 // PostgreSQL install, run as the `postgres` OS user (we are usually root), on a random port.
 import { execFileSync, spawnSync } from 'child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
-import { createServer } from 'net';
+import { freePort } from '../../../support/net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 
@@ -16,15 +16,6 @@ export function missingPgReason(): string | null {
   return null;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export interface PgCluster {
   readonly host: string;
