@@ -60,8 +60,6 @@ export class DataTier extends pulumi.ComponentResource {
     public readonly minio: docker.Container;
     /** One-shot job that creates the bucket and the app user with its bucket-scoped policy. */
     public readonly minioInit: docker.Container;
-    /** Resolves once roles and passwords are applied to the running postgres. */
-    public readonly postgresReady: pulumi.Output<string>;
     /** The ALTER ROLE step; the backends depend on it. */
     public readonly postgresRoles: PostgresRoles;
     /** Dev only: forwards 127.0.0.1 ports to the data services. */
@@ -108,7 +106,6 @@ export class DataTier extends pulumi.ComponentResource {
             adminPassword: args.postgresAdminPassword,
             appPassword: args.postgresAppPassword,
         }, { parent: this, dependsOn: [this.postgres] });
-        this.postgresReady = roles.applied;
         this.postgresRoles = roles;
 
         const redisConf = pulumi.secret(pulumi.output(args.redisPassword).apply((pw) => [

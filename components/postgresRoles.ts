@@ -60,7 +60,8 @@ export class PostgresRoles extends pulumi.ComponentResource {
             stdin: sql,
             // A new password or a new server re-runs the statements.
             triggers: [args.containerId, args.adminPassword, args.appPassword],
-            logging: "stderr",
+            // psql echoes a failing statement's text, and these statements carry passwords.
+            logging: "none",
         }, { parent: this, additionalSecretOutputs: ["stdout", "stderr", "stdin"] });
         this.applied = cmd.stdout.apply(() => "applied");
         this.registerOutputs({ applied: this.applied });
