@@ -24,7 +24,7 @@ export interface BackupResult {
 }
 
 /** Picks a file name not yet taken (two backups in the same second get consecutive seconds). */
-async function freeName(ctx: BackupContext, at: Date, encrypted: boolean): Promise<{ file: string; createdAt: Date }> {
+export async function freeName(ctx: BackupContext, at: Date, encrypted: boolean): Promise<{ file: string; createdAt: Date }> {
   for (let i = 0; i < 60; i++) {
     const createdAt = new Date(Math.floor(at.getTime() / 1000) * 1000 + i * 1000);
     const file = archiveFileName(ctx.stack, createdAt, encrypted);

@@ -8,15 +8,25 @@ import { Component } from './manifest';
 export type RestorePhase = 'prepared' | 'objects' | 'committed';
 
 export interface RestoreJournal {
+  /** Path of the archive being restored. */
   readonly archive: string;
-  /** Archive holding the data as it was before this restore. */
+  /** File name the safety archive (the data as it was before this restore) gets. */
   readonly safety: string;
   readonly components: readonly Component[];
   readonly database?: string;
   readonly staging?: string;
   /** Name the live database gets while the restored one takes its place. */
   readonly previous?: string;
-  /** prepared: nothing live touched yet except possibly the atomic db swap; objects: the bucket is being changed. */
+  /** Holds before.json (the bucket as it was) and the saved copies of objects the restore replaces. */
+  readonly work?: string;
+  /** Archives (in `work`) of the live objects saved before they were overwritten or removed, oldest first. */
+  readonly saved?: readonly string[];
+  /**
+   * prepared: nothing live touched yet except possibly the atomic db swap (rolled back);
+   * objects: the bucket is being changed (rolled back from the saved copies);
+   * committed: the restored data is in service and the safety archive is still to be written
+   * from the previous database and the saved objects (rolled forward).
+   */
   readonly phase: RestorePhase;
   readonly startedAt: string;
 }

@@ -14,7 +14,8 @@ import { parseComponents, settingsFromEnv } from './config';
 import { BackupContext, ProgressEvent } from './context';
 import { prune } from './prune';
 import { listRemote } from './remote';
-import { recoverInterrupted, restore, RestoreHooks } from './restore';
+import { finishPendingRestore, recoverInterrupted, restore, RestoreHooks } from './restore';
+import { readJournal } from './journal';
 import { runBackup } from './run';
 import { startScheduler } from './scheduler';
 import { backupHealth, readStatus } from './status';
@@ -61,10 +62,32 @@ export async function main(argv: string[]): Promise<number> {
       onError: (e) => console.error(`${new Date().toISOString()} backup FAILED: ${e.message}`),
     });
     console.log(`backup job for stack ${c.ctx.stack}: schedule "${c.schedule}" (${c.timezone}), next run ${sched.nextRun()?.toISOString()}`);
+    // A restore run with --defer-safety returns once the restored data serves; its safety
+    // archive is written here, from the kept previous database and the saved objects.
+    let lastError = '';
+    let busy = false;
+    const pending = async (): Promise<void> => {
+      if (busy) return;
+      busy = true;
+      try {
+        const done = await finishPendingRestore(c.ctx);
+        if (done) console.log(`${new Date().toISOString()} safety archive written: ${done.safety}`);
+        lastError = '';
+      } catch (e) {
+        const m = (e as Error).message;
+        if (m !== lastError) console.error(`${new Date().toISOString()} safety archive FAILED (retrying): ${m}`);
+        lastError = m;
+      } finally {
+        busy = false;
+      }
+    };
+    const poll = setInterval(() => void pending(), 2000);
+    void pending();
     await new Promise<void>((res) => {
       process.once('SIGTERM', res);
       process.once('SIGINT', res);
     });
+    clearInterval(poll);
     sched.stop();
   });
   program.command('backup').argument('[components...]').option('--remote').action(async (components: string[], o: { remote?: boolean }) => {
@@ -76,11 +99,18 @@ export async function main(argv: string[]): Promise<number> {
     const r = await verify(ctx(), file);
     result({ file: r.path, ok: true, createdAt: r.manifest.createdAt, components: r.manifest.components, entries: r.manifest.entries.length, objectCount: r.manifest.objectCount, rowCounts: r.manifest.rowCounts });
   });
-  program.command('restore').argument('<file>').option('--postgres-only').option('--minio-only').option('--hooks <mode>', 'stdio: ask the caller to enter/leave maintenance').action(async (file: string, o: { postgresOnly?: boolean; minioOnly?: boolean; hooks?: string }) => {
-    const c = ctx();
-    const r = await restore(c, file, { postgresOnly: o.postgresOnly, minioOnly: o.minioOnly, hooks: o.hooks === 'stdio' ? stdioHooks(emit) : undefined });
-    result(r);
-  });
+  program
+    .command('restore')
+    .argument('<file>')
+    .option('--postgres-only')
+    .option('--minio-only')
+    .option('--hooks <mode>', 'stdio: ask the caller to enter/leave maintenance')
+    .option('--defer-safety', 'return once the restored data serves; the job daemon (or the next run) writes the safety archive')
+    .action(async (file: string, o: { postgresOnly?: boolean; minioOnly?: boolean; hooks?: string; deferSafety?: boolean }) => {
+      const c = ctx();
+      const r = await restore(c, file, { postgresOnly: o.postgresOnly, minioOnly: o.minioOnly, hooks: o.hooks === 'stdio' ? stdioHooks(emit) : undefined, deferSafety: o.deferSafety });
+      result(r);
+    });
   program.command('recover').option('--hooks <mode>').action(async (o: { hooks?: string }) => {
     const c = ctx();
     const j = await recoverInterrupted(c, o.hooks === 'stdio' ? stdioHooks(emit) : undefined);
@@ -100,7 +130,9 @@ export async function main(argv: string[]): Promise<number> {
   program.command('status').action(async () => {
     const c = ctx();
     const st = await readStatus(c.backupDir);
-    result({ ...st, health: backupHealth(st, new Date()) });
+    const j = await readJournal(c.backupDir);
+    const restoring = j ? { archive: j.archive, safety: j.safety, phase: j.phase, startedAt: j.startedAt } : undefined;
+    result({ ...st, restoring, health: backupHealth(st, new Date()) });
   });
 
   try {

@@ -70,7 +70,7 @@ export async function readBounded(s: Readable, max: number, what: string): Promi
   return Buffer.concat(parts, n);
 }
 
-async function metaOf(client: Minio.Client, bucket: string, key: string): Promise<{ size: number; meta: Record<string, string> }> {
+export async function metaOf(client: Minio.Client, bucket: string, key: string): Promise<{ size: number; meta: Record<string, string> }> {
   const stat = await client.statObject(bucket, key);
   const meta: Record<string, string> = {};
   for (const [k, v] of Object.entries(stat.metaData ?? {})) {

@@ -137,8 +137,8 @@ export async function dropDatabase(conn: PgConnection, name: string): Promise<vo
   }
 }
 
-/** Creates `staging` like the live database (owner, encoding, collation) and restores the dump into it. */
-export async function restoreIntoStaging(conn: PgConnection, staging: string, dumpPath: string): Promise<Record<string, number>> {
+/** Creates `staging` like the live database (owner, encoding, collation), empty. */
+export async function createStaging(conn: PgConnection, staging: string): Promise<void> {
   const admin = await client(conn, 'postgres');
   try {
     const live = await admin.query<{ owner: string; enc: string; coll: string; ctype: string }>(
@@ -154,8 +154,21 @@ export async function restoreIntoStaging(conn: PgConnection, staging: string, du
   } finally {
     await admin.end();
   }
-  await runTool(conn, 'pg_restore', ['--exit-on-error', '--single-transaction', '-d', staging, dumpPath], staging);
-  const c = await client(conn, staging);
+}
+
+/**
+ * Restores a custom-format dump (a file path, or a stream read once, front to back) into the
+ * existing `staging` database in one transaction and returns its row counts.
+ */
+export async function restoreIntoStaging(conn: PgConnection, staging: string, dump: string | Readable): Promise<Record<string, number>> {
+  const args = ['--exit-on-error', '--single-transaction', '-d', staging];
+  if (typeof dump === 'string') await runTool(conn, 'pg_restore', [...args, dump], staging);
+  else await runTool(conn, 'pg_restore', args, staging, dump);
+  return rowCountsOf(conn, staging);
+}
+
+export async function rowCountsOf(conn: PgConnection, database: string): Promise<Record<string, number>> {
+  const c = await client(conn, database);
   try {
     return await countRows(c);
   } finally {
@@ -191,11 +204,6 @@ export async function renameDatabases(conn: PgConnection, renames: ReadonlyArray
 }
 
 export async function liveRowCounts(conn: PgConnection): Promise<Record<string, number>> {
-  const c = await client(conn, conn.database);
-  try {
-    return await countRows(c);
-  } finally {
-    await c.end();
-  }
+  return rowCountsOf(conn, conn.database);
 }
 

@@ -1,22 +1,28 @@
 // Restore that never half-applies:
-//   verify the whole archive -> safety backup -> journal -> maintenance on ->
-//   pg_restore into <db>_restore_<ts> -> atomic rename swap (old kept as <db>_pre_restore_<ts>) ->
-//   objects made exactly equal to the archive and checked -> commit -> maintenance off.
-// Any failure rolls back (swap undone, objects restored from the safety backup); a killed
-// process is rolled back by recoverInterrupted() on the next run.
+//   one pass over the archive authenticates every byte, checks every checksum and, meanwhile,
+//   pg_restores the dump into <db>_restore_<ts> (never the live database) -> objects that will be
+//   overwritten or removed are saved -> maintenance on -> atomic rename swap (the live database is
+//   kept, intact, as <db>_pre_restore_<ts>) -> the bucket made exactly equal to the archive
+//   (objects already equal are left alone) and checked -> commit -> maintenance off ->
+//   the safety archive written from the kept database and the saved objects.
+// Any failure before the commit rolls back (swap undone, saved objects put back, new ones
+// removed); a killed process is rolled back, or after the commit rolled forward, by
+// recoverInterrupted() on the next run. Nothing live changes before the whole archive has
+// authenticated and the objects about to change have been saved.
 import { promises as fsp } from 'fs';
 import { join } from 'path';
 import { Readable } from 'stream';
-import { readArchive } from './archive';
-import { backupUnlocked, BackupResult } from './backup';
-import { BackupContext, decryptionKeys, nowOf, Progress } from './context';
+import { freeName } from './backup';
+import { BackupContext, nowOf, Progress } from './context';
 import { clearJournal, readJournal, RestoreJournal, RestorePhase, writeJournal } from './journal';
-import { Component, Manifest, OBJECT_PREFIX, POSTGRES_ENTRY } from './manifest';
+import { ArchiveRejected, Component } from './manifest';
 import { formatTimestamp } from './naming';
-import { BoundedTasks, ensureBucket, listObjects, PAX_META, putObjectChecked, readBounded, removeOthers, s3Client } from './objects';
-import { databaseExists, dropDatabase, liveRowCounts, renameDatabases, restoreIntoStaging } from './postgres';
+import { listLive, LiveObject, planObjects } from './objectPlan';
+import { BoundedTasks, listObjects, putObjectChecked, readBounded, removeOthers, s3Client } from './objects';
+import { createStaging, databaseExists, dropDatabase, liveRowCounts, renameDatabases, restoreIntoStaging } from './postgres';
+import { BeforeEntry, readBefore, readObjectsFrom, saveObjects, writeBefore, writeSafetyArchive } from './safety';
 import { resolveArchive, WORK_DIR, withLock } from './store';
-import { verifyPath } from './verify';
+import { ArchivedObject, verifyPath } from './verify';
 
 /** Supplied by the caller (imctl: nginx maintenance page + stopping/starting the backends). */
 export interface RestoreHooks {
@@ -32,16 +38,27 @@ export interface RestoreOptions {
   readonly onStep?: (step: RestoreStep) => Promise<void> | void;
   /** Called inside each object upload task, before the upload; fault-injection point for tests. */
   readonly beforeUpload?: (key: string) => Promise<void> | void;
+  /**
+   * Return as soon as the restored data is in service and leave the safety archive to
+   * finishPendingRestore() (the job container's daemon runs it within seconds). Until it is
+   * written, the previous database and the saved objects are kept and the journal says so.
+   */
+  readonly deferSafety?: boolean;
 }
 
-export type RestoreStep = 'verify' | 'safety-backup' | 'maintenance' | 'postgres-staging' | 'postgres-swap' | 'objects' | 'objects-check' | 'commit' | 'done';
+export type RestoreStep = 'verify' | 'postgres-staging' | 'safety-backup' | 'maintenance' | 'postgres-swap' | 'objects' | 'commit' | 'done' | 'safety-archive';
 
 export interface RestoreResult {
   readonly archive: string;
+  /** The archive of the data as it was before the restore. */
   readonly safety: string;
+  /** True when the safety archive is still being written (deferSafety). */
+  readonly safetyPending: boolean;
   readonly components: readonly Component[];
   readonly rowCounts: Readonly<Record<string, number>>;
   readonly objectCount: number;
+  readonly uploadedObjects: number;
+  readonly unchangedObjects: number;
   readonly removedObjects: number;
 }
 
@@ -53,6 +70,10 @@ export class RestoreFailed extends Error {
 }
 
 class SafetyBackupFailed extends Error {}
+/** Refused before anything was started (wrong options for this archive): reported as is. */
+class NotStarted extends Error {}
+
+export const RESTORE_WORK = '.restore';
 
 const noHooks: RestoreHooks = { enterMaintenance: async () => undefined, leaveMaintenance: async () => undefined };
 
@@ -62,26 +83,29 @@ function sameCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<stri
   return null;
 }
 
+interface ObjectSource {
+  readonly archive: string;
+  readonly keys: ReadonlySet<string>;
+}
+
 /**
- * Makes the bucket exactly equal to the objects in `archivePath`: uploads every archived
- * object (a few at a time, bounded in count and bytes), removes the others meanwhile (the two
- * key sets never overlap), then checks count, sizes and ETags. Nothing it started is still
- * running when it returns or throws.
+ * Makes the bucket hold exactly `expected` (key -> size): uploads each source's keys from its
+ * archive (a few at a time, bounded in count and bytes), removes every key not expected
+ * meanwhile (the two sets never overlap), leaves the other expected keys alone, then checks
+ * count, sizes and the uploaded ETags. Nothing it started is still running when it returns or throws.
  */
 async function applyObjects(
   ctx: BackupContext,
-  archivePath: string,
-  manifest: Manifest,
+  expected: ReadonlyMap<string, number>,
+  sources: readonly ObjectSource[],
   progressPhase: string,
   beforeUpload?: (key: string) => Promise<void> | void,
-): Promise<{ objectCount: number; removed: number }> {
+): Promise<{ objectCount: number; uploaded: number; removed: number }> {
   const s3 = ctx.s3;
   if (!s3) throw new Error('no S3 target configured');
   const client = s3Client(s3);
-  await ensureBucket(client, s3.bucket, s3.region);
   const progress = new Progress(ctx, progressPhase);
   const etags = new Map<string, string>();
-  const expected = new Map(manifest.entries.filter((e) => e.name.startsWith(OBJECT_PREFIX)).map((e) => [e.name.slice(OBJECT_PREFIX.length), e.size]));
   const removing = removeOthers(client, s3.bucket, new Set(expected.keys()));
   removing.catch(() => undefined); // awaited below
   const uploads = new BoundedTasks();
@@ -91,20 +115,21 @@ async function applyObjects(
     progress.add(size, 1);
   };
   try {
-    await readArchive(archivePath, decryptionKeys(ctx), async (entry, stream) => {
-      if (!entry.name.startsWith(OBJECT_PREFIX)) return;
-      const key = entry.name.slice(OBJECT_PREFIX.length);
-      const meta = JSON.parse(entry.pax[PAX_META] ?? '{}') as Record<string, string>;
-      if (entry.size <= uploads.maxBuffered) {
-        // The tar stream is sequential: buffering small objects is what lets several upload at once.
-        const body = await readBounded(stream, entry.size, `archive entry "${entry.name}"`);
-        await uploads.add(body.length, () => upload(key, entry.size, body, meta));
-      } else {
-        await uploads.drain();
-        await upload(key, entry.size, stream, meta);
-      }
-    });
-    await uploads.drain();
+    for (const source of sources) {
+      await readObjectsFrom(ctx, source.archive, source.keys, async (key, size, pax, stream) => {
+        if (expected.get(key) !== size) throw new Error(`object "${key}" is ${size} bytes in ${source.archive}, expected ${expected.get(key)}`);
+        const meta = JSON.parse(pax['IMSTACK.s3meta'] ?? '{}') as Record<string, string>;
+        if (size <= uploads.maxBuffered) {
+          // The tar stream is sequential: buffering small objects is what lets several upload at once.
+          const body = await readBounded(stream, size, `archive entry "${key}"`);
+          await uploads.add(body.length, () => upload(key, size, body, meta));
+        } else {
+          await uploads.drain();
+          await upload(key, size, stream, meta);
+        }
+      });
+      await uploads.drain();
+    }
   } finally {
     await uploads.settle();
     await removing.catch(() => undefined);
@@ -114,42 +139,50 @@ async function applyObjects(
   for await (const o of listObjects(client, s3.bucket)) {
     count++;
     const size = expected.get(o.key);
-    if (size === undefined) throw new Error(`object "${o.key}" is in the bucket but not in the backup`);
-    if (o.size !== size) throw new Error(`object "${o.key}" is ${o.size} bytes after restore, backup has ${size}`);
-    if (o.etag && etags.get(o.key) && o.etag !== etags.get(o.key)) throw new Error(`object "${o.key}" changed after it was restored (etag mismatch)`);
+    if (size === undefined) throw new Error(`object "${o.key}" is in the bucket but should not be`);
+    if (o.size !== size) throw new Error(`object "${o.key}" is ${o.size} bytes, expected ${size}`);
+    if (o.etag && etags.get(o.key) && o.etag !== etags.get(o.key)) throw new Error(`object "${o.key}" changed after it was written (etag mismatch)`);
   }
-  if (count !== manifest.objectCount || etags.size !== manifest.objectCount) {
-    throw new Error(`bucket holds ${count} objects after restore, backup has ${manifest.objectCount}`);
-  }
+  if (count !== expected.size) throw new Error(`bucket holds ${count} objects, expected ${expected.size}`);
   progress.done();
-  return { objectCount: count, removed };
+  return { objectCount: count, uploaded: etags.size, removed };
 }
 
-/** Undoes whatever a journaled restore did. Safe to run more than once. */
-async function rollBack(ctx: BackupContext, j: RestoreJournal): Promise<void> {
-  if (j.phase === 'committed') {
-    if (ctx.postgres && j.previous && (await databaseExists(ctx.postgres, j.previous))) await dropDatabase(ctx.postgres, j.previous);
-    return;
-  }
-  if (j.phase === 'objects' && j.components.includes('minio')) {
-    ctx.onProgress?.({ type: 'phase', phase: 'rollback', detail: `restoring objects from safety backup ${j.safety}` });
-    const safety = await verifyPath(ctx, join(ctx.backupDir, j.safety));
-    await applyObjects(ctx, join(ctx.backupDir, j.safety), safety.manifest, 'rollback');
-  }
+/** Undoes (or, once committed, completes) whatever a journaled restore did. Safe to run more than once. */
+async function resolveJournal(ctx: BackupContext, j: RestoreJournal): Promise<void> {
   const pg = ctx.postgres;
-  if (pg && j.components.includes('postgres') && j.staging && j.previous) {
-    if (await databaseExists(pg, j.previous)) {
-      ctx.onProgress?.({ type: 'phase', phase: 'rollback', detail: 'swapping the previous database back in' });
-      // The restored database moves aside under the staging name and is dropped below.
-      await renameDatabases(pg, [[pg.database, j.staging], [j.previous, pg.database]]);
+  if (j.phase === 'committed') {
+    await writeSafetyArchive(ctx, j);
+    ctx.onProgress?.({ type: 'phase', phase: 'safety', detail: `${j.safety} written; dropping the previous database` });
+    if (pg && j.previous && (await databaseExists(pg, j.previous))) await dropDatabase(pg, j.previous);
+  } else {
+    if (j.phase === 'objects' && j.components.includes('minio') && j.work) {
+      ctx.onProgress?.({ type: 'phase', phase: 'rollback', detail: 'putting the objects back as they were' });
+      const before = await readBefore(j.work);
+      const saved = j.saved ?? [];
+      await applyObjects(
+        ctx,
+        new Map(before.map((e) => [e[0], e[1]])),
+        saved.map((archive, i) => ({ archive, keys: new Set(before.filter((e) => e[3] === i).map((e) => e[0])) })),
+        'rollback',
+      );
     }
-    if (await databaseExists(pg, j.staging)) await dropDatabase(pg, j.staging);
+    if (pg && j.components.includes('postgres') && j.staging && j.previous) {
+      if (await databaseExists(pg, j.previous)) {
+        ctx.onProgress?.({ type: 'phase', phase: 'rollback', detail: 'swapping the previous database back in' });
+        // The restored database moves aside under the staging name and is dropped below.
+        await renameDatabases(pg, [[pg.database, j.staging], [j.previous, pg.database]]);
+      }
+      if (await databaseExists(pg, j.staging)) await dropDatabase(pg, j.staging);
+    }
   }
+  if (j.work) await fsp.rm(j.work, { recursive: true, force: true });
 }
 
 /**
- * Resolves a restore that was interrupted (process killed): previous data back in service.
- * Returns what was recovered, or undefined when there was nothing to do.
+ * Resolves a restore that was interrupted (process killed): before its commit the previous
+ * data is put back; after it, the safety archive is completed. Returns the journal it
+ * resolved, or undefined when there was nothing to do.
  */
 export async function recoverInterruptedUnlocked(ctx: BackupContext, hooks: RestoreHooks = noHooks): Promise<RestoreJournal | undefined> {
   const j = await readJournal(ctx.backupDir);
@@ -157,16 +190,37 @@ export async function recoverInterruptedUnlocked(ctx: BackupContext, hooks: Rest
   for (const f of await fsp.readdir(ctx.backupDir).catch(() => [] as string[])) {
     if (f.endsWith('.partial')) await fsp.rm(join(ctx.backupDir, f), { force: true });
   }
-  if (!j) return undefined;
-  ctx.onProgress?.({ type: 'phase', phase: 'recover', detail: `resolving an interrupted restore of ${j.archive} (phase ${j.phase})` });
-  await rollBack(ctx, j);
+  if (!j) {
+    await fsp.rm(join(ctx.backupDir, RESTORE_WORK), { recursive: true, force: true });
+    return undefined;
+  }
+  ctx.onProgress?.({ type: 'phase', phase: 'recover', detail: `resolving ${j.phase === 'committed' ? 'the safety archive of' : 'an interrupted'} restore of ${j.archive} (phase ${j.phase})` });
+  await resolveJournal(ctx, j);
   await clearJournal(ctx.backupDir);
-  await hooks.leaveMaintenance();
+  if (j.phase !== 'committed') await hooks.leaveMaintenance();
   return j;
 }
 
 export async function recoverInterrupted(ctx: BackupContext, hooks: RestoreHooks = noHooks): Promise<RestoreJournal | undefined> {
   return withLock(ctx.backupDir, 'recover', () => recoverInterruptedUnlocked(ctx, hooks));
+}
+
+/**
+ * Writes the safety archive of a restore that returned early (deferSafety). Does nothing
+ * when no restore is pending or when the volume is busy (returns false then; try later).
+ */
+export async function finishPendingRestore(ctx: BackupContext): Promise<RestoreJournal | undefined | false> {
+  const j = await readJournal(ctx.backupDir);
+  if (!j || j.phase !== 'committed') return undefined;
+  try {
+    return await withLock(ctx.backupDir, 'safety archive', async () => {
+      const again = await readJournal(ctx.backupDir);
+      return again?.phase === 'committed' ? recoverInterruptedUnlocked(ctx) : undefined;
+    });
+  } catch (e) {
+    if (/another backup operation is running/.test((e as Error).message)) return false;
+    throw e;
+  }
 }
 
 export async function restore(ctx: BackupContext, fileOrName: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
@@ -178,107 +232,155 @@ export async function restore(ctx: BackupContext, fileOrName: string, opts: Rest
       await opts.onStep?.(s);
     };
     if (opts.postgresOnly && opts.minioOnly) throw new Error('--postgres-only and --minio-only exclude each other');
-
-    // 1. Verify everything before touching anything; the same pass spools the dump, which is
-    //    used only once the whole archive has been authenticated.
     await step('verify');
     const path = await resolveArchive(ctx.backupDir, fileOrName);
     const wanted: Component[] = opts.postgresOnly ? ['postgres'] : opts.minioOnly ? ['minio'] : ['postgres', 'minio'];
-    const work = join(ctx.backupDir, WORK_DIR, 'restore');
-    const dump = join(work, POSTGRES_ENTRY);
-    await fsp.mkdir(work, { recursive: true });
-    try {
-      return await restoreVerified(ctx, fileOrName, path, wanted, dump, opts, step);
-    } finally {
-      await fsp.rm(work, { recursive: true, force: true });
+    const r = await restoreArchive(ctx, fileOrName, path, wanted, opts, step);
+    if (opts.deferSafety) return r;
+    await step('safety-archive');
+    const j = await readJournal(ctx.backupDir);
+    if (j) {
+      await resolveJournal(ctx, j);
+      await clearJournal(ctx.backupDir);
     }
+    return { ...r, safetyPending: false };
   });
 }
 
-async function restoreVerified(
+async function restoreArchive(
   ctx: BackupContext,
   fileOrName: string,
   path: string,
   wanted: readonly Component[],
-  dump: string,
   opts: RestoreOptions,
   step: (s: RestoreStep) => Promise<void>,
 ): Promise<RestoreResult> {
   const hooks = opts.hooks ?? noHooks;
-  const { manifest } = await verifyPath(ctx, path, { extractDumpTo: wanted.includes('postgres') && ctx.postgres ? dump : undefined });
-  const components = wanted.filter((c) => manifest.components.includes(c));
-  if (components.length === 0) throw new Error(`backup ${fileOrName} holds ${manifest.components.join(', ')}; nothing to restore for ${wanted.join(', ')}`);
-  if (components.includes('postgres') && !ctx.postgres) throw new Error('no postgres connection configured');
-  if (components.includes('minio') && !ctx.s3) throw new Error('no S3 target configured');
-  const pg = ctx.postgres;
-
-  // 2. Journal first: from here on a killed run is rolled back (staging dropped, .partial removed).
-  const ts = formatTimestamp(nowOf(ctx)).toLowerCase();
+  const pg = wanted.includes('postgres') ? ctx.postgres : undefined;
+  const now = nowOf(ctx);
+  const ts = formatTimestamp(now).toLowerCase();
+  const work = join(ctx.backupDir, RESTORE_WORK);
   let journal: RestoreJournal = {
-    archive: fileOrName,
-    safety: '',
-    components,
+    archive: path,
+    safety: (await freeName(ctx, now, Boolean(ctx.backupKey))).file,
+    components: wanted,
     database: pg?.database,
     staging: pg ? `${pg.database}_restore_${ts}` : undefined,
     previous: pg ? `${pg.database}_pre_restore_${ts}` : undefined,
+    work,
+    saved: [],
     phase: 'prepared',
-    startedAt: new Date().toISOString(),
+    startedAt: now.toISOString(),
   };
-  const setPhase = async (phase: RestorePhase): Promise<void> => {
-    journal = { ...journal, phase };
+  const setPhase = async (phase: RestorePhase, patch: Partial<RestoreJournal> = {}): Promise<void> => {
+    journal = { ...journal, ...patch, phase };
     await writeJournal(ctx.backupDir, journal);
   };
+  // Journal first: from here on a killed run is rolled back (staging dropped, work folder removed).
+  await fsp.rm(work, { recursive: true, force: true });
   await setPhase('prepared');
+  await fsp.mkdir(work, { recursive: true, mode: 0o700 });
 
-  // 3. The safety backup of exactly what is about to be replaced runs while the dump is
-  //    restored into the staging database: both only read live data. Nothing live changes
-  //    (maintenance, swap, objects) until the safety backup is complete.
-  await step('safety-backup');
-  const safetyRun = backupUnlocked(ctx, { components, kind: 'safety' });
-  safetyRun.catch(() => undefined); // awaited below on every path
-  let safety: BackupResult | undefined;
-  let current: RestoreStep = 'postgres-staging';
+  let current: RestoreStep = 'verify';
   let entered = false;
-  let objectCount = 0;
-  let removedObjects = 0;
+  const archived = new Map<string, ArchivedObject>();
+  // Settled before any rollback, so a staging database is never created after it was dropped.
+  let stagingWork: Promise<unknown>[] = [];
   try {
-    if (components.includes('postgres') && pg && journal.staging) {
-      await step(current);
-      if (await databaseExists(pg, journal.staging)) await dropDatabase(pg, journal.staging);
-      const staged = await restoreIntoStaging(pg, journal.staging, dump);
-      await fsp.rm(dump, { force: true });
-      const diff = sameCounts(manifest.rowCounts, staged);
+    // 1. One pass: authenticate and check everything; the dump goes into the staging database
+    //    on the way. Nothing live is touched, and the staging database is dropped if the
+    //    archive turns out damaged.
+    let staged: Record<string, number> | undefined;
+    const staging = journal.staging;
+    const stagingReady = pg && staging ? (async () => {
+      if (await databaseExists(pg, staging)) await dropDatabase(pg, staging);
+      await createStaging(pg, staging);
+    })() : undefined;
+    stagingReady?.catch(() => undefined); // awaited by the dump consumer or below
+    if (stagingReady) stagingWork.push(stagingReady);
+    const { manifest } = await verifyPath(ctx, path, {
+      objects: wanted.includes('minio') ? archived : undefined,
+      onDump: async () => {
+        if (!pg) return;
+        current = 'postgres-staging';
+        await step(current);
+      },
+      consumeDump:
+        pg && staging
+          ? async (dump) => {
+              const run = (async () => {
+                await stagingReady;
+                staged = await restoreIntoStaging(pg, staging, dump);
+              })();
+              stagingWork.push(run);
+              await run;
+            }
+          : undefined,
+    });
+    await stagingReady;
+    const components = wanted.filter((c) => manifest.components.includes(c));
+    if (components.length === 0) throw new NotStarted(`backup ${fileOrName} holds ${manifest.components.join(', ')}; nothing to restore for ${wanted.join(', ')}`);
+    if (components.includes('postgres') && !ctx.postgres) throw new NotStarted('no postgres connection configured');
+    if (components.includes('minio') && !ctx.s3) throw new NotStarted('no S3 target configured');
+    journal = { ...journal, components };
+    if (components.includes('postgres')) {
+      current = 'postgres-staging';
+      const diff = sameCounts(manifest.rowCounts, staged ?? {});
       if (diff) throw new Error(`restored database does not match the backup's row counts (${diff})`);
-      ctx.onProgress?.({ type: 'phase', phase: 'restore', detail: 'postgres-staging done' });
     }
-    current = 'safety-backup';
-    ctx.onProgress?.({ type: 'phase', phase: 'restore', detail: 'waiting for the safety backup' });
-    try {
-      safety = await safetyRun;
-    } catch (e) {
-      throw new SafetyBackupFailed((e as Error).message);
-    }
-    journal = { ...journal, safety: safety.file };
-    await setPhase('prepared');
 
+    // 2. Save what the object restore will overwrite or remove, while the site still serves.
+    const client = ctx.s3 ? s3Client(ctx.s3) : undefined;
+    // key -> [ETag it was saved at, index in journal.saved]; a later copy of a key wins.
+    const saved = new Map<string, [string, number]>();
+    const save = async (keys: string[]): Promise<void> => {
+      if (!client || !ctx.s3 || keys.length === 0) return;
+      const index = (journal.saved ?? []).length;
+      const file = join(work, `saved-${index + 1}.tar.gz${ctx.backupKey ? '.enc' : ''}`);
+      for (const [k, e] of await saveObjects(ctx, client, ctx.s3.bucket, keys, file)) saved.set(k, [e, index]);
+      await setPhase(journal.phase, { saved: [...(journal.saved ?? []), file] });
+    };
+    let confirmed: ReadonlyMap<string, string> = new Map();
+    if (components.includes('minio') && client && ctx.s3) {
+      current = 'safety-backup';
+      await step(current);
+      try {
+        const plan = await planObjects(client, ctx.s3.bucket, archived, await listLive(client, ctx.s3.bucket));
+        confirmed = plan.unchanged;
+        ctx.onProgress?.({ type: 'phase', phase: 'restore', detail: `objects: ${plan.unchanged.size} unchanged, ${plan.upload.size} to upload, ${plan.save.size} to save first` });
+        await save([...plan.save]);
+      } catch (e) {
+        throw new SafetyBackupFailed((e as Error).message);
+      }
+    }
+
+    // 3. Maintenance, then the swap: the live database is renamed aside, intact.
     current = 'maintenance';
     await step(current);
     entered = true;
     await hooks.enterMaintenance();
-
     if (components.includes('postgres') && pg && journal.staging && journal.previous) {
       current = 'postgres-swap';
       await step(current);
       await renameDatabases(pg, [[pg.database, journal.previous], [journal.staging, pg.database]]);
     }
 
-    if (components.includes('minio')) {
+    // 4. Objects: re-plan against the bucket as the stopped backends left it, save anything
+    //    that changed since step 2, record the bucket's state, then apply.
+    let objects = { objectCount: 0, uploaded: 0, removed: 0, unchanged: 0 };
+    if (components.includes('minio') && client && ctx.s3) {
       current = 'objects';
+      const live = await listLive(client, ctx.s3.bucket);
+      const plan = await planObjects(client, ctx.s3.bucket, archived, live, confirmed);
+      await save([...plan.save].filter((k) => saved.get(k)?.[0] !== (live.get(k) as LiveObject).etag));
+      const before: BeforeEntry[] = [...live].map(([k, o]) => [k, o.size, o.etag, plan.save.has(k) ? (saved.get(k)?.[1] ?? -2) : -1]);
+      const missing = before.find((e) => e[3] === -2);
+      if (missing) throw new Error(`object "${missing[0]}" would change but has no saved copy`);
+      await writeBefore(work, before);
       await setPhase('objects');
       await step(current);
-      const r = await applyObjects(ctx, path, manifest, 'restore', opts.beforeUpload);
-      objectCount = r.objectCount;
-      removedObjects = r.removed;
+      const r = await applyObjects(ctx, new Map([...archived].map(([k, a]) => [k, a.size])), [{ archive: path, keys: plan.upload }], 'restore', opts.beforeUpload);
+      objects = { ...r, unchanged: plan.unchanged.size };
     }
 
     current = 'commit';
@@ -288,33 +390,44 @@ async function restoreVerified(
       if (diff) throw new Error(`live database after the swap does not match the backup (${diff})`);
     }
     await setPhase('committed');
-    await rollBack(ctx, journal); // committed: only drops the previous database
-    await clearJournal(ctx.backupDir);
+    entered = false;
     await hooks.leaveMaintenance();
     await step('done');
-    return { archive: path, safety: safety.file, components, rowCounts: manifest.rowCounts, objectCount, removedObjects };
+    return {
+      archive: path,
+      safety: journal.safety,
+      safetyPending: true,
+      components,
+      rowCounts: manifest.rowCounts,
+      objectCount: objects.objectCount,
+      uploadedObjects: objects.uploaded,
+      unchangedObjects: objects.unchanged,
+      removedObjects: objects.removed,
+    };
   } catch (e) {
     if (journal.phase === 'committed') throw e;
-    // Whatever failed, the safety backup must not still be writing when we roll back.
-    if (!safety) safety = await safetyRun.catch(() => undefined);
-    const safetyNote = safety ? ` (safety backup: ${safety.file})` : '';
+    await Promise.allSettled(stagingWork);
+    stagingWork = [];
+    const refused = e instanceof ArchiveRejected || e instanceof NotStarted;
     const reason =
       e instanceof SafetyBackupFailed
         ? `restore not started: the safety backup failed (${e.message}); nothing was changed`
         : `restore failed during ${current}: ${(e as Error).message}`;
     try {
-      await rollBack(ctx, journal);
+      await resolveJournal(ctx, journal);
       await clearJournal(ctx.backupDir);
     } catch (rb) {
       throw new RestoreFailed(
         `${reason}; rolling back also failed (${(rb as Error).message}). The journal is kept in the backups volume; ` +
-          `the next restore/recover run retries the rollback${safetyNote}`,
+          `the next restore/recover run retries the rollback`,
         false,
       );
     } finally {
       if (entered) await hooks.leaveMaintenance().catch(() => undefined);
     }
+    if (refused) throw e;
     if (e instanceof SafetyBackupFailed) throw new RestoreFailed(reason, true);
-    throw new RestoreFailed(`${reason}; the previous data is back in service${safetyNote}`, true);
+    throw new RestoreFailed(`${reason}; the previous data is back in service`, true);
   }
 }
+

@@ -1,11 +1,11 @@
 // Full verification of an archive: authenticate and decrypt everything, check every entry's
 // size and sha256 against the manifest, and have pg_restore accept the dump's table of contents.
-import { createWriteStream } from 'fs';
-import { Readable } from 'stream';
-import { pipeline } from 'stream/promises';
+import { createHash } from 'crypto';
+import { PassThrough, Readable } from 'stream';
 import { EntryDigest, readArchive } from './archive';
 import { BackupContext, decryptionKeys, Progress } from './context';
-import { ArchiveHeader, ArchiveRejected, checkEntries, HEADER_ENTRY, Manifest, MANIFEST_ENTRY, parseHeader, parseManifest, POSTGRES_ENTRY } from './manifest';
+import { ArchiveHeader, ArchiveRejected, checkEntries, HEADER_ENTRY, Manifest, MANIFEST_ENTRY, OBJECT_PREFIX, parseHeader, parseManifest, POSTGRES_ENTRY } from './manifest';
+import { PAX_META } from './objects';
 import { checkDumpList } from './postgres';
 import { readInfo, resolveArchive, writeInfo } from './store';
 
@@ -26,12 +26,36 @@ async function readAll(s: Readable): Promise<string> {
   return Buffer.concat(parts).toString('utf8');
 }
 
+/** What restore learns about one archived object during verification. */
+export interface ArchivedObject {
+  readonly size: number;
+  /** Hex MD5 of the content: what S3 reports as the ETag of a single-part upload. */
+  readonly md5: string;
+  /** The object's metadata as JSON (the entry's pax record). */
+  readonly meta: string;
+}
+
 export interface VerifyOptions {
   /**
-   * Also write the dump here during the same pass (restore uses it after verifyPath has
-   * returned, i.e. after the whole archive is authenticated, so it is never decrypted twice).
+   * Also feeds the dump, in the same pass, to this consumer (restore: pg_restore into a
+   * staging database, never the live one). Every byte it gets has been authenticated chunk
+   * by chunk; whether the archive is whole is known only when verifyPath returns, so the
+   * caller must discard what the consumer built if verifyPath throws. A consumer failure is
+   * reported after the archive checks, so a damaged archive is refused as such.
    */
-  readonly extractDumpTo?: string;
+  readonly consumeDump?: (dump: Readable) => Promise<void>;
+  /** Filled with every object's size, MD5 and metadata (restore compares them with the bucket). */
+  readonly objects?: Map<string, ArchivedObject>;
+  /** Called when the dump entry starts (progress and fault injection). */
+  readonly onDump?: () => Promise<void> | void;
+}
+
+/** Feeds one stream to several consumers; each sees every byte, the slowest sets the pace. */
+function tee(source: Readable, n: number, open: PassThrough[]): PassThrough[] {
+  const outs = Array.from({ length: n }, () => new PassThrough({ highWaterMark: 1 << 20 }));
+  for (const o of outs) source.pipe(o);
+  open.push(...outs);
+  return outs;
 }
 
 /** Verification without recording the result (used inside restore). */
@@ -39,6 +63,9 @@ export async function verifyPath(ctx: BackupContext, path: string, opts: VerifyO
   let header: ArchiveHeader | undefined;
   let manifest: Manifest | undefined;
   let index = 0;
+  let consumerFailure: Error | undefined;
+  // If the archive breaks mid-dump, the consumers' input is ended so pg_restore fails and exits.
+  const teed: PassThrough[] = [];
   const progress = new Progress(ctx, 'verify');
   const seen = await readArchive(
     path,
@@ -51,24 +78,33 @@ export async function verifyPath(ctx: BackupContext, path: string, opts: VerifyO
       else if (entry.name === MANIFEST_ENTRY) manifest = parseManifest(await readAll(stream), header as ArchiveHeader);
       else if (entry.name === POSTGRES_ENTRY) {
         if (!ctx.postgres) throw new Error('cannot check the postgres dump: no postgres tools configured');
-        let source: Readable | string = stream;
-        if (opts.extractDumpTo) {
-          await pipeline(stream, createWriteStream(opts.extractDumpTo, { mode: 0o600 }));
-          source = opts.extractDumpTo;
+        await opts.onDump?.();
+        const [forList, forConsumer] = tee(stream, opts.consumeDump ? 2 : 1, teed);
+        const consumed = opts.consumeDump && forConsumer ? opts.consumeDump(forConsumer).then(() => undefined, (e: Error) => e) : undefined;
+        const listed = await checkDumpList(ctx.postgres, forList).then(() => undefined, (e: Error) => e);
+        consumerFailure = await consumed;
+        if (listed) throw new ArchiveRejected('dump-invalid', `pg_restore --list rejects the dump: ${listed.message}`);
+      } else if (entry.name.startsWith(OBJECT_PREFIX)) {
+        progress.add(0, 1);
+        if (opts.objects) {
+          const md5 = createHash('md5');
+          for await (const c of stream) md5.update(c as Buffer);
+          opts.objects.set(entry.name.slice(OBJECT_PREFIX.length), { size: entry.size, md5: md5.digest('hex'), meta: entry.pax[PAX_META] ?? '{}' });
         }
-        await checkDumpList(ctx.postgres, source).catch((e: Error) => {
-          throw new ArchiveRejected('dump-invalid', `pg_restore --list rejects the dump: ${e.message}`);
-        });
-      } else if (entry.name.startsWith('objects/')) progress.add(0, 1);
+      }
     },
     (n) => progress.add(n),
-  );
+  ).catch((e: Error) => {
+    for (const t of teed) if (!t.writableEnded) t.end();
+    throw e;
+  });
   progress.done();
   if (!header) throw new ArchiveRejected('malformed', `archive has no ${HEADER_ENTRY}`);
   if (!manifest) throw new ArchiveRejected('missing-entry', `archive has no ${MANIFEST_ENTRY} (truncated?)`);
   const data = new Map<string, EntryDigest>(seen);
   data.delete(MANIFEST_ENTRY);
   checkEntries(manifest, data);
+  if (consumerFailure) throw consumerFailure;
   return { path, manifest };
 }
 

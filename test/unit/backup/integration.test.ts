@@ -16,6 +16,7 @@ import { editJson, rewriteArchive } from './support/tamper';
 import { startS3 } from './support/s3-server';
 import { verify } from '../../../automation/backup/verify';
 import { readInfo } from '../../../automation/backup/store';
+import { s3Client } from '../../../automation/backup/objects';
 import { Env, missingPgReason, skipOrFail, startEnv } from './support/env';
 import { Fingerprint, fingerprint, fingerprintDb, fingerprintObjects, mutate, pgClient, seed } from './support/fixture';
 
@@ -283,6 +284,9 @@ describe('restore: partial, interrupted and failing restores', function () {
     const ctx = env.ctx();
     const b = await backup(ctx, { components: ['postgres', 'minio'] });
     await mutate(env.conn, env.s3.target);
+    // Every seeded object differs now, so the restore has a dozen uploads to make and to undo.
+    const client = s3Client(env.s3.target);
+    for (let i = 0; i < 12; i++) await client.putObject(env.s3.target.bucket, `uploads/${i}/file ${i}.bin`, Buffer.from(`changed ${i}`), 9 + String(i).length);
     const previous = await fingerprint(env.conn, env.s3.target);
     let started = 0;
     const left: string[] = [];
