@@ -31,7 +31,7 @@ export function canonicalMeta(json: string): string {
   }
   if (typeof v !== 'object' || v === null) return json;
   const rec = v as Record<string, unknown>;
-  return JSON.stringify(Object.keys(rec).sort().map((k) => [k.toLowerCase(), String(rec[k])]));
+  return JSON.stringify(Object.entries(rec).map(([k, x]) => [k.toLowerCase(), String(x)]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
 }
 
 /**

@@ -21,7 +21,7 @@ import { listLive, LiveObject, planObjects } from './objectPlan';
 import { BoundedTasks, listObjects, putObjectChecked, readBounded, removeOthers, s3Client } from './objects';
 import { createStaging, databaseExists, dropDatabase, liveRowCounts, renameDatabases, restoreIntoStaging } from './postgres';
 import { BeforeEntry, readBefore, readObjectsFrom, saveObjects, writeBefore, writeSafetyArchive } from './safety';
-import { resolveArchive, WORK_DIR, withLock } from './store';
+import { resolveArchive, SAFETY_LOCK, WORK_DIR, withLock } from './store';
 import { ArchivedObject, verifyPath } from './verify';
 
 /** Supplied by the caller (imctl: nginx maintenance page + stopping/starting the backends). */
@@ -213,10 +213,15 @@ export async function finishPendingRestore(ctx: BackupContext): Promise<RestoreJ
   const j = await readJournal(ctx.backupDir);
   if (!j || j.phase !== 'committed') return undefined;
   try {
-    return await withLock(ctx.backupDir, 'safety archive', async () => {
-      const again = await readJournal(ctx.backupDir);
-      return again?.phase === 'committed' ? recoverInterruptedUnlocked(ctx) : undefined;
-    });
+    return await withLock(
+      ctx.backupDir,
+      SAFETY_LOCK,
+      async () => {
+        const again = await readJournal(ctx.backupDir);
+        return again?.phase === 'committed' ? recoverInterruptedUnlocked(ctx) : undefined;
+      },
+      0,
+    );
   } catch (e) {
     if (/another backup operation is running/.test((e as Error).message)) return false;
     throw e;

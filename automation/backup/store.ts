@@ -90,25 +90,41 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/** The lock name of the job daemon finishing a restore's safety archive (see finishPendingRestore). */
+export const SAFETY_LOCK = 'safety archive';
+
 /**
  * Exclusive lock on the backups volume. A lock left by a killed process (its pid is gone)
- * is taken over; the interrupted work is then resolved by the restore journal.
+ * is taken over; the interrupted work is then resolved by the restore journal. Anything else
+ * holding it is an error, except the safety-archive writer, which runs right after a restore
+ * and is waited for (up to `waitForSafetyMs`) rather than refused.
  */
-export async function withLock<T>(dir: string, what: string, fn: () => Promise<T>): Promise<T> {
+export async function withLock<T>(dir: string, what: string, fn: () => Promise<T>, waitForSafetyMs = 30 * 60_000): Promise<T> {
   const lock = join(dir, '.lock');
   await fsp.mkdir(dir, { recursive: true });
+  const deadline = Date.now() + waitForSafetyMs;
   for (let attempt = 0; ; attempt++) {
     try {
       await fsp.writeFile(lock, JSON.stringify({ pid: process.pid, what, at: new Date().toISOString() }), { flag: 'wx' });
       break;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) {
-        const holder = await fsp.readFile(lock, 'utf8').catch(() => '{}');
-        throw new Error(`another backup operation is running (${holder}); try again when it has finished`);
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const raw = await fsp.readFile(lock, 'utf8').catch(() => '{}');
+      let holder: { pid?: number; what?: string } = {};
+      try {
+        holder = JSON.parse(raw) as typeof holder;
+      } catch {
+        // A lock file being written right now reads as partial JSON: look again shortly.
       }
-      const holder = JSON.parse(await fsp.readFile(lock, 'utf8').catch(() => '{}')) as { pid?: number };
-      if (holder.pid && pidAlive(holder.pid) && holder.pid !== process.pid) {
-        throw new Error(`another backup operation is running (pid ${holder.pid}); try again when it has finished`);
+      const alive = holder.pid !== undefined && holder.pid !== process.pid && pidAlive(holder.pid);
+      if (alive && holder.what === SAFETY_LOCK && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        continue;
+      }
+      if (alive) throw new Error(`another backup operation is running (${holder.what ?? 'unknown'}, pid ${holder.pid}); try again when it has finished`);
+      if (holder.pid === undefined && attempt < 20) {
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
       }
       await fsp.rm(lock, { force: true });
     }

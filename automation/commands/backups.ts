@@ -28,6 +28,8 @@ interface StatusAnswer {
   nextRun?: string;
   schedule?: string;
   timezone?: string;
+  /** A restore's journal: still running, interrupted, or (committed) its safety archive still being written. */
+  restoring?: { archive: string; safety: string; phase: string; startedAt: string };
   health: { ok: boolean; reason: string };
 }
 
@@ -112,6 +114,13 @@ export function registerBackups(program: Command, app: App, execFactory: ExecFac
         ctx.out.line(`last failure:  ${r.lastFailure ? `${r.lastFailure.at} (${ago(r.lastFailure.at, now)}): ${r.lastFailure.reason ?? ''}` : 'none'}`);
         if (r.lastRemote) ctx.out.line(`off-site copy: ${r.lastRemote.ok ? 'ok' : `FAILED (${r.lastRemote.reason ?? ''})`} ${r.lastRemote.file} at ${r.lastRemote.at}`);
         ctx.out.line(`schedule:      ${r.schedule ?? '?'} (${r.timezone ?? 'UTC'}), next run ${r.nextRun ?? 'unknown'}`);
+        if (r.restoring) {
+          ctx.out.line(
+            r.restoring.phase === 'committed'
+              ? `restore:       ${r.restoring.archive} restored; safety archive ${r.restoring.safety} being written`
+              : `restore:       ${r.restoring.archive} in progress or interrupted (phase ${r.restoring.phase}); \`imctl restore\` or the job's next run resolves it`,
+          );
+        }
         ctx.out.line(`health:        ${r.health.ok ? ctx.out.paint('green', 'ok') : ctx.out.paint('yellow', 'degraded')} (${r.health.reason})`);
       }),
     );

@@ -1,5 +1,5 @@
 // imctl restore <file|name> [--postgres-only|--minio-only] [--force]
-// The engine verifies the whole archive, takes a safety backup, then asks (over stdin) to
+// The engine verifies the whole archive, saves what it will replace, then asks (over stdin) to
 // enter maintenance; imctl answers by switching nginx to its 503 page and stopping the
 // backends, and later by starting them, waiting for health and lifting the page. A failed
 // restore is rolled back by the engine and reported with its own exit code.
@@ -18,9 +18,12 @@ export const order = 142;
 interface RestoreAnswer {
   archive: string;
   safety: string;
+  safetyPending?: boolean;
   components: string[];
   rowCounts: Record<string, number>;
   objectCount: number;
+  uploadedObjects?: number;
+  unchangedObjects?: number;
   removedObjects: number;
 }
 
@@ -51,7 +54,7 @@ export function registerRestore(program: Command, app: App, execFactory: ExecFac
         }
         const name = await archiveInVolume(ctx, exec, job, args[0]);
         const started = ctx.deps.now().getTime();
-        const r = (await runJob(ctx, exec, job, ['restore', name, '--hooks', 'stdio', ...(opts.postgresOnly ? ['--postgres-only'] : []), ...(opts.minioOnly ? ['--minio-only'] : [])], {
+        const r = (await runJob(ctx, exec, job, ['restore', name, '--hooks', 'stdio', '--defer-safety', ...(opts.postgresOnly ? ['--postgres-only'] : []), ...(opts.minioOnly ? ['--minio-only'] : [])], {
           passThrough: ctx.out.json,
           onHook: async (hook) => {
             if (hook === 'enterMaintenance') await enterMaintenance(ctx, exec, timing);
@@ -63,7 +66,14 @@ export function registerRestore(program: Command, app: App, execFactory: ExecFac
         const rows = Object.values(r.rowCounts ?? {}).reduce((a, b) => a + b, 0);
         const secs = ((ctx.deps.now().getTime() - started) / 1000).toFixed(1);
         ctx.out.line(`restored ${name} (${r.components.join('+')}: ${r.components.includes('postgres') ? `${rows} rows` : ''}${r.components.length > 1 ? ', ' : ''}${r.components.includes('minio') ? `${r.objectCount} objects, ${r.removedObjects} removed` : ''}) in ${secs}s`);
-        ctx.out.line(`safety backup of the previous data: ${r.safety}`);
+        if (r.components.includes('minio') && r.unchangedObjects !== undefined) {
+          ctx.out.line(`objects: ${r.uploadedObjects ?? 0} uploaded, ${r.unchangedObjects} already equal (left alone), ${r.removedObjects} removed`);
+        }
+        ctx.out.line(
+          r.safetyPending
+            ? `safety backup of the previous data: ${r.safety} (the backup job is writing it now from the kept previous data; \`imctl backups status\` shows when it is done)`
+            : `safety backup of the previous data: ${r.safety}`,
+        );
       }),
     );
 }

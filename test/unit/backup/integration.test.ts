@@ -8,7 +8,7 @@ import { backup, BackupResult } from '../../../automation/backup/backup';
 import type { BackupContext, RemoteTarget } from '../../../automation/backup/context';
 import { readJournal } from '../../../automation/backup/journal';
 import { downloadFromRemote, listRemote } from '../../../automation/backup/remote';
-import { recoverInterrupted, restore, RestoreFailed } from '../../../automation/backup/restore';
+import { finishPendingRestore, recoverInterrupted, restore, RestoreFailed } from '../../../automation/backup/restore';
 import { runBackup } from '../../../automation/backup/run';
 import { startScheduler } from '../../../automation/backup/scheduler';
 import { readStatus } from '../../../automation/backup/status';
@@ -220,6 +220,12 @@ describe('restore refuses bad input before changing anything', function () {
 describe('restore: partial, interrupted and failing restores', function () {
   this.timeout(60_000);
   let env: Env;
+  async function databaseNames(): Promise<string[]> {
+    const c = await pgClient(env.conn, 'postgres');
+    const r = (await c.query<{ datname: string }>('SELECT datname FROM pg_database')).rows.map((x) => x.datname);
+    await c.end();
+    return r;
+  }
 
   before(async function () {
     skipOrFail(this, missingPgReason());
@@ -279,6 +285,81 @@ describe('restore: partial, interrupted and failing restores', function () {
       await restore(ctx, b.file);
     });
   }
+
+  it('objects already equal are left alone; changed bytes and a metadata-only change are restored', async () => {
+    const ctx = env.ctx();
+    const at = await fingerprint(env.conn, env.s3.target);
+    const b = await backup(ctx, { components: ['postgres', 'minio'] });
+    await mutate(env.conn, env.s3.target); // 1 removed, 1 added, 1 overwritten
+    // Same bytes, other metadata: the ETag matches, only the metadata check can tell.
+    const client = s3Client(env.s3.target);
+    const body = Buffer.from(await readAllBytes(await client.getObject(env.s3.target.bucket, 'uploads/5/file 5.bin')));
+    await client.putObject(env.s3.target.bucket, 'uploads/5/file 5.bin', body, body.length, { 'Content-Type': 'text/html', 'x-amz-meta-owner': 'mallory' });
+    const r = await restore(ctx, b.file);
+    assert.deepEqual(await fingerprint(env.conn, env.s3.target), at);
+    assert.equal(r.objectCount, 13);
+    assert.equal(r.uploadedObjects, 3, 'the removed, the overwritten and the re-labelled object');
+    assert.equal(r.unchangedObjects, 10);
+    assert.equal(r.removedObjects, 1);
+  });
+
+  it('deferSafety: back in service first; the safety archive, written afterwards from the kept database and saved objects, restores the pre-restore state exactly', async () => {
+    const ctx = env.ctx();
+    const b = await backup(ctx, { components: ['postgres', 'minio'] });
+    const restoredState = await fingerprint(env.conn, env.s3.target);
+    await mutate(env.conn, env.s3.target);
+    const mutated = await fingerprint(env.conn, env.s3.target);
+    const r = await restore(ctx, b.file, { deferSafety: true });
+    assert.equal(r.safetyPending, true);
+    assert.deepEqual(await fingerprint(env.conn, env.s3.target), restoredState);
+    const j = await readJournal(ctx.backupDir);
+    assert.equal(j?.phase, 'committed');
+    await assert.rejects(fsp.access(join(ctx.backupDir, r.safety)), 'not written yet');
+    assert.ok((await databaseNames()).includes(j?.previous as string), 'the previous database is kept until the safety archive exists');
+    const done = await finishPendingRestore(ctx);
+    assert.ok(done && done.safety === r.safety);
+    assert.equal(await readJournal(ctx.backupDir), undefined);
+    assert.deepEqual((await databaseNames()).filter((n) => n.startsWith(env.conn.database)), [env.conn.database]);
+    assert.equal((await readInfo(join(ctx.backupDir, r.safety)))?.kind, 'safety');
+    await verify(ctx, r.safety);
+    // The safety archive is a complete archive of the mutated state: restoring it brings that back.
+    const back = await restore(ctx, r.safety);
+    assert.deepEqual(await fingerprint(env.conn, env.s3.target), mutated);
+    assert.equal(back.safetyPending, false);
+    await restore(ctx, b.file); // back to the seeded state for the next test
+  });
+
+  it('a restore killed after its commit is rolled forward: restored data stays, the safety archive is completed', async () => {
+    const ctx = env.ctx();
+    const b = await backup(ctx, { components: ['postgres', 'minio'] });
+    const restoredState = await fingerprint(env.conn, env.s3.target);
+    await mutate(env.conn, env.s3.target);
+    const mutated = await fingerprint(env.conn, env.s3.target);
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, 'support', 'restore-child.ts')], {
+      env: { ...process.env, IMSTACK_TEST_CTX: JSON.stringify(ctx), IMSTACK_TEST_FILE: b.file, IMSTACK_TEST_STOP_AT: 'safety-archive' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('AT safety-archive')) resolve();
+        if (/ERROR|DONE/.test(out)) reject(new Error(`child did not stop: ${out}`));
+      });
+      child.on('exit', () => reject(new Error(`child exited early: ${out}`)));
+    });
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    assert.deepEqual(await fingerprint(env.conn, env.s3.target), restoredState);
+    const j = await readJournal(ctx.backupDir);
+    assert.equal(j?.phase, 'committed');
+    await recoverInterrupted(ctx);
+    assert.deepEqual(await fingerprint(env.conn, env.s3.target), restoredState, 'rolled forward, not back');
+    await verify(ctx, j?.safety as string);
+    await restore(ctx, j?.safety as string);
+    assert.deepEqual(await fingerprint(env.conn, env.s3.target), mutated);
+    await restore(ctx, b.file);
+  });
 
   it('an upload failing mid-way, with others in flight, rolls back every object and the database', async () => {
     const ctx = env.ctx();
@@ -406,6 +487,12 @@ describe('restore: partial, interrupted and failing restores', function () {
     await fsp.access(old);
   });
 });
+
+async function readAllBytes(s: AsyncIterable<unknown>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of s) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
 
 function sha256(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');

@@ -252,7 +252,7 @@ describe('imctl: restore', function () {
     assert.strictEqual(JSON.parse(await ask({ type: 'hook', name: 'enterMaintenance' })).ok, true);
     emit({ type: 'phase', phase: 'restore', detail: 'postgres-staging' });
     assert.strictEqual(JSON.parse(await ask({ type: 'hook', name: 'leaveMaintenance' })).ok, true);
-    emit({ type: 'result', data: { archive: `/backups/${args[1]}`, safety: 'backup_dev_20250101_010000.tar.gz.enc', components: ['postgres', 'minio'], rowCounts: { 'public.messages': 20 }, objectCount: 3, removedObjects: 1 } });
+    emit({ type: 'result', data: { archive: `/backups/${args[1]}`, safety: 'backup_dev_20250101_010000.tar.gz.enc', safetyPending: true, components: ['postgres', 'minio'], rowCounts: { 'public.messages': 20 }, objectCount: 3, uploadedObjects: 2, unchangedObjects: 1, removedObjects: 1 } });
     return 0;
   };
 
@@ -273,7 +273,7 @@ describe('imctl: restore', function () {
     exec.script = restoreScript;
     const r = await cli(h, exec, 'restore', ARCHIVE, '--force');
     assert.strictEqual(r.code, 0, r.stderr);
-    assert.deepStrictEqual(engineArgs(exec), [`restore ${ARCHIVE} --hooks stdio`]);
+    assert.deepStrictEqual(engineArgs(exec), [`restore ${ARCHIVE} --hooks stdio --defer-safety`]);
     assert.ok(exec.calls.find((c) => c.cmd[0] === 'node')?.stdin, 'stdin attached for the hooks');
     assert.deepStrictEqual(h.docker.actions, [
       'nginx: touch /var/lib/imstack/maintenance/on',
@@ -286,7 +286,8 @@ describe('imctl: restore', function () {
       'reply {"ok":true}',
     ]);
     assert.match(r.stdout, /restored backup_dev_20250101_020000\.tar\.gz\.enc \(postgres\+minio: 20 rows, 3 objects, 1 removed\)/);
-    assert.match(r.stdout, /safety backup of the previous data: backup_dev_20250101_010000/);
+    assert.match(r.stdout, /objects: 2 uploaded, 1 already equal \(left alone\), 1 removed/);
+    assert.match(r.stdout, /safety backup of the previous data: backup_dev_20250101_010000\.tar\.gz\.enc \(the backup job is writing it now/);
     assert.match(r.stderr, /maintenance on[\s\S]*maintenance off/);
   });
 
@@ -295,7 +296,7 @@ describe('imctl: restore', function () {
     exec.script = restoreScript;
     const r = await cli(h, exec, '--yes', 'restore', ARCHIVE, '--postgres-only');
     assert.strictEqual(r.code, 0, r.stderr);
-    assert.deepStrictEqual(engineArgs(exec), [`restore ${ARCHIVE} --hooks stdio --postgres-only`]);
+    assert.deepStrictEqual(engineArgs(exec), [`restore ${ARCHIVE} --hooks stdio --defer-safety --postgres-only`]);
     const both = await cli(h, exec, 'restore', ARCHIVE, '--postgres-only', '--minio-only', '--force');
     assert.strictEqual(both.code, 3);
     assert.match(both.stderr, /exclude each other/);
@@ -311,7 +312,7 @@ describe('imctl: restore', function () {
       const r = await cli(h, exec, 'restore', file, '--force');
       assert.strictEqual(r.code, 0, r.stderr);
       assert.deepStrictEqual(exec.copiedIn, [{ file, dir: '/backups' }]);
-      assert.deepStrictEqual(engineArgs(exec), [`restore ${ARCHIVE} --hooks stdio`]);
+      assert.deepStrictEqual(engineArgs(exec), [`restore ${ARCHIVE} --hooks stdio --defer-safety`]);
       fs.writeFileSync(path.join(dir, 'dump.sql'), 'x');
       const bad = await cli(h, exec, 'restore', path.join(dir, 'dump.sql'), '--force');
       assert.strictEqual(bad.code, 3);
