@@ -41,6 +41,8 @@ export async function* listObjects(client: Minio.Client, bucket: string): AsyncG
 export interface ObjectForArchive {
   readonly key: string;
   readonly size: number;
+  /** As stat reported it when the object was fetched. */
+  readonly etag: string;
   readonly meta: Record<string, string>;
   open(): Promise<Readable>;
 }
@@ -70,32 +72,36 @@ export async function readBounded(s: Readable, max: number, what: string): Promi
   return Buffer.concat(parts, n);
 }
 
-export async function metaOf(client: Minio.Client, bucket: string, key: string): Promise<{ size: number; meta: Record<string, string> }> {
+export async function metaOf(client: Minio.Client, bucket: string, key: string): Promise<{ size: number; etag: string; meta: Record<string, string> }> {
   const stat = await client.statObject(bucket, key);
   const meta: Record<string, string> = {};
   for (const [k, v] of Object.entries(stat.metaData ?? {})) {
     if (v !== undefined && v !== null) meta[k.toLowerCase()] = String(v);
   }
-  return { size: stat.size, meta };
+  return { size: stat.size, etag: (stat.etag ?? '').replace(/"/g, ''), meta };
 }
 
 /**
- * Objects with their metadata, in listing order, ready to be streamed into the archive.
+ * Objects with their metadata, in listing order (or the order of `only`), ready to be streamed into the archive.
  * Up to `parallel` small objects (each at most bufferBytes/parallel) are fetched ahead into
  * memory while the archive is being written; bigger ones are streamed when their turn comes.
  */
-export async function* objectsForArchive(client: Minio.Client, bucket: string, c: Concurrency = DEFAULT_CONCURRENCY): AsyncGenerator<ObjectForArchive> {
+export async function* objectsForArchive(client: Minio.Client, bucket: string, c: Concurrency = DEFAULT_CONCURRENCY, only?: Iterable<string>): AsyncGenerator<ObjectForArchive> {
   const small = Math.floor(c.bufferBytes / c.parallel);
   const fetchOne = async (key: string): Promise<ObjectForArchive> => {
-    const { size, meta } = await metaOf(client, bucket, key);
-    if (size > small) return { key, size, meta, open: () => client.getObject(bucket, key) };
+    const { size, etag, meta } = await metaOf(client, bucket, key);
+    if (size > small) return { key, size, etag, meta, open: () => client.getObject(bucket, key) };
     const body = await readBounded(await client.getObject(bucket, key), size, `object "${key}"`);
-    return { key, size, meta, open: async () => Readable.from([body]) };
+    return { key, size, etag, meta, open: async () => Readable.from([body]) };
   };
+  async function* keys(): AsyncGenerator<string> {
+    if (only) yield* only;
+    else for await (const o of listObjects(client, bucket)) yield o.key;
+  }
   const ahead: Promise<ObjectForArchive>[] = [];
   try {
-    for await (const o of listObjects(client, bucket)) {
-      const p = fetchOne(o.key);
+    for await (const key of keys()) {
+      const p = fetchOne(key);
       p.catch(() => undefined); // surfaces when its turn comes
       ahead.push(p);
       if (ahead.length >= c.parallel) yield await (ahead.shift() as Promise<ObjectForArchive>);

@@ -54,6 +54,10 @@ function feedStdin(source: Readable, stdin: Writable): void {
   let open = true;
   stdin.on('error', () => (open = false));
   stdin.on('close', () => (open = false));
+  // A source that breaks off must still end the child's input, or the child waits forever.
+  source.on('error', () => {
+    if (open) stdin.end();
+  });
   const sink = new Writable({
     write(chunk: Buffer, _e, cb) {
       if (!open) return cb();

@@ -303,8 +303,11 @@ async function restoreArchive(
     })() : undefined;
     stagingReady?.catch(() => undefined); // awaited by the dump consumer or below
     if (stagingReady) stagingWork.push(stagingReady);
+    const spoolDir = join(ctx.backupDir, WORK_DIR, 'restore');
+    await fsp.mkdir(spoolDir, { recursive: true, mode: 0o700 });
     const { manifest } = await verifyPath(ctx, path, {
       objects: wanted.includes('minio') ? archived : undefined,
+      dumpSpool: join(spoolDir, 'postgres.dump'),
       onDump: async () => {
         if (!pg) return;
         current = 'postgres-staging';
@@ -323,6 +326,7 @@ async function restoreArchive(
           : undefined,
     });
     await stagingReady;
+    await fsp.rm(spoolDir, { recursive: true, force: true });
     const components = wanted.filter((c) => manifest.components.includes(c));
     if (components.length === 0) throw new NotStarted(`backup ${fileOrName} holds ${manifest.components.join(', ')}; nothing to restore for ${wanted.join(', ')}`);
     if (components.includes('postgres') && !ctx.postgres) throw new NotStarted('no postgres connection configured');
@@ -413,6 +417,7 @@ async function restoreArchive(
     if (journal.phase === 'committed') throw e;
     await Promise.allSettled(stagingWork);
     stagingWork = [];
+    await fsp.rm(join(ctx.backupDir, WORK_DIR, 'restore'), { recursive: true, force: true });
     const refused = e instanceof ArchiveRejected || e instanceof NotStarted;
     const reason =
       e instanceof SafetyBackupFailed

@@ -16,7 +16,7 @@ import { BackupContext, decryptionKeys, Progress } from './context';
 import { RestoreJournal } from './journal';
 import { ArchiveHeader, FORMAT_VERSION, HEADER_ENTRY, Manifest, MANIFEST_ENTRY, OBJECT_PREFIX, POSTGRES_ENTRY } from './manifest';
 import { parseArchiveName } from './naming';
-import { metaOf, PAX_META } from './objects';
+import { DEFAULT_CONCURRENCY, objectsForArchive, PAX_META } from './objects';
 import { databaseExists, dumpDatabase, pgDumpVersion } from './postgres';
 import { WORK_DIR, writeInfo } from './store';
 
@@ -51,11 +51,9 @@ export async function saveObjects(ctx: BackupContext, client: Minio.Client, buck
   const writer = new ArchiveWriter({ path, backupKey: ctx.backupKey, gzipLevel: ctx.gzipLevel, onBytes: (n) => progress.add(n) });
   const etags = new Map<string, string>();
   try {
-    for (const key of [...keys].sort()) {
-      const stat = await client.statObject(bucket, key);
-      const { meta } = await metaOf(client, bucket, key);
-      await writer.addStream(OBJECT_PREFIX + key, stat.size, await client.getObject(bucket, key), { [PAX_META]: JSON.stringify(meta) });
-      etags.set(key, (stat.etag ?? '').replace(/"/g, ''));
+    for await (const o of objectsForArchive(client, bucket, DEFAULT_CONCURRENCY, [...keys].sort())) {
+      await writer.addStream(OBJECT_PREFIX + o.key, o.size, await o.open(), { [PAX_META]: JSON.stringify(o.meta) });
+      etags.set(o.key, o.etag);
       progress.add(0, 1);
     }
     await writer.finish('saved.json', Buffer.from(JSON.stringify({ count: etags.size })));

@@ -1,7 +1,8 @@
 // Full verification of an archive: authenticate and decrypt everything, check every entry's
 // size and sha256 against the manifest, and have pg_restore accept the dump's table of contents.
 import { createHash } from 'crypto';
-import { PassThrough, Readable } from 'stream';
+import { Readable } from 'stream';
+import { Spool } from './spool';
 import { EntryDigest, readArchive } from './archive';
 import { BackupContext, decryptionKeys, Progress } from './context';
 import { ArchiveHeader, ArchiveRejected, checkEntries, HEADER_ENTRY, Manifest, MANIFEST_ENTRY, OBJECT_PREFIX, parseHeader, parseManifest, POSTGRES_ENTRY } from './manifest';
@@ -44,18 +45,15 @@ export interface VerifyOptions {
    * reported after the archive checks, so a damaged archive is refused as such.
    */
   readonly consumeDump?: (dump: Readable) => Promise<void>;
+  /**
+   * Where the dump is spooled for consumeDump: the pass writes it there at full speed and goes
+   * on with the next entries while the consumer follows the file at its own pace.
+   */
+  readonly dumpSpool?: string;
   /** Filled with every object's size, MD5 and metadata (restore compares them with the bucket). */
   readonly objects?: Map<string, ArchivedObject>;
   /** Called when the dump entry starts (progress and fault injection). */
   readonly onDump?: () => Promise<void> | void;
-}
-
-/** Feeds one stream to several consumers; each sees every byte, the slowest sets the pace. */
-function tee(source: Readable, n: number, open: PassThrough[]): PassThrough[] {
-  const outs = Array.from({ length: n }, () => new PassThrough({ highWaterMark: 1 << 20 }));
-  for (const o of outs) source.pipe(o);
-  open.push(...outs);
-  return outs;
 }
 
 /** Verification without recording the result (used inside restore). */
@@ -63,9 +61,10 @@ export async function verifyPath(ctx: BackupContext, path: string, opts: VerifyO
   let header: ArchiveHeader | undefined;
   let manifest: Manifest | undefined;
   let index = 0;
-  let consumerFailure: Error | undefined;
-  // If the archive breaks mid-dump, the consumers' input is ended so pg_restore fails and exits.
-  const teed: PassThrough[] = [];
+  // The dump's readers run past the end of its entry; they are settled before verifyPath returns.
+  let spool: Spool | undefined;
+  let listing: Promise<Error | undefined> | undefined;
+  let consuming: Promise<Error | undefined> | undefined;
   const progress = new Progress(ctx, 'verify');
   const seen = await readArchive(
     path,
@@ -79,11 +78,16 @@ export async function verifyPath(ctx: BackupContext, path: string, opts: VerifyO
       else if (entry.name === POSTGRES_ENTRY) {
         if (!ctx.postgres) throw new Error('cannot check the postgres dump: no postgres tools configured');
         await opts.onDump?.();
-        const [forList, forConsumer] = tee(stream, opts.consumeDump ? 2 : 1, teed);
-        const consumed = opts.consumeDump && forConsumer ? opts.consumeDump(forConsumer).then(() => undefined, (e: Error) => e) : undefined;
-        const listed = await checkDumpList(ctx.postgres, forList).then(() => undefined, (e: Error) => e);
-        consumerFailure = await consumed;
-        if (listed) throw new ArchiveRejected('dump-invalid', `pg_restore --list rejects the dump: ${listed.message}`);
+        const failed = (e: Error): Error => e;
+        if (opts.consumeDump && opts.dumpSpool) {
+          spool = new Spool(opts.dumpSpool, stream);
+          listing = checkDumpList(ctx.postgres, spool.follow()).then(() => undefined, failed);
+          consuming = opts.consumeDump(spool.follow()).then(() => undefined, failed);
+          await spool.done;
+        } else {
+          const listed = await checkDumpList(ctx.postgres, stream).then(() => undefined, failed);
+          if (listed) throw new ArchiveRejected('dump-invalid', `pg_restore --list rejects the dump: ${listed.message}`);
+        }
       } else if (entry.name.startsWith(OBJECT_PREFIX)) {
         progress.add(0, 1);
         if (opts.objects) {
@@ -94,16 +98,20 @@ export async function verifyPath(ctx: BackupContext, path: string, opts: VerifyO
       }
     },
     (n) => progress.add(n),
-  ).catch((e: Error) => {
-    for (const t of teed) if (!t.writableEnded) t.end();
+  ).catch(async (e: Error) => {
+    spool?.abort(e);
+    await Promise.all([listing, consuming]);
     throw e;
   });
+  const listed = await listing;
+  const consumerFailure = await consuming;
   progress.done();
   if (!header) throw new ArchiveRejected('malformed', `archive has no ${HEADER_ENTRY}`);
   if (!manifest) throw new ArchiveRejected('missing-entry', `archive has no ${MANIFEST_ENTRY} (truncated?)`);
   const data = new Map<string, EntryDigest>(seen);
   data.delete(MANIFEST_ENTRY);
   checkEntries(manifest, data);
+  if (listed) throw new ArchiveRejected('dump-invalid', `pg_restore --list rejects the dump: ${listed.message}`);
   if (consumerFailure) throw consumerFailure;
   return { path, manifest };
 }
