@@ -188,6 +188,20 @@ describe('backup and restore drill on a live stack (real Docker engine)', functi
     // The restored data is usable: alice's conversation has its 20 messages.
     const msgs = await api<{ messages: unknown[] }>('GET', `/api/conversations/${conv}/messages?limit=100`, alice.accessToken);
     assert.strictEqual(msgs.messages.length, 20);
+    // imctl returned once the data served; the job's daemon writes the safety archive (the
+    // mutated state) from the kept previous database and the saved objects, within seconds.
+    const safety = /safety backup of the previous data: (backup_backuplive_\d{8}_\d{6}\.tar\.gz\.enc)/.exec(r.stdout)?.[1];
+    assert.ok(safety, r.stdout);
+    let listed: { file: string; kind?: string }[] = [];
+    for (let i = 0; i < 120 && !listed.some((x) => x.file === safety); i++) {
+      await new Promise((res) => setTimeout(res, 500));
+      listed = JSON.parse((await cli('--json', 'backups', 'list')).stdout) as typeof listed;
+    }
+    assert.strictEqual(listed.find((x) => x.file === safety)?.kind, 'safety', JSON.stringify(listed));
+    const status = await cli('backups', 'status');
+    assert.doesNotMatch(status.stdout, /^restore:/m, 'no restore left pending');
+    const v = await cli('backups', 'verify', safety);
+    assert.strictEqual(v.code, 0, v.stderr);
   });
 
   it('--postgres-only restores the tables and leaves the objects as they are', async function () {
