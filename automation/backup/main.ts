@@ -18,7 +18,7 @@ import { finishPendingRestore, recoverInterrupted, restore, RestoreHooks } from 
 import { readJournal } from './journal';
 import { runBackup } from './run';
 import { startScheduler } from './scheduler';
-import { backupHealth, readStatus } from './status';
+import { backupHealth, readStatus, updateStatus } from './status';
 import { listLocal } from './store';
 import { verify } from './verify';
 
@@ -64,19 +64,24 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`backup job for stack ${c.ctx.stack}: schedule "${c.schedule}" (${c.timezone}), next run ${sched.nextRun()?.toISOString()}`);
     // A restore run with --defer-safety returns once the restored data serves; its safety
     // archive is written here, from the kept previous database and the saved objects.
-    let lastError = '';
     let busy = false;
+    let failures = 0;
+    let notBefore = 0;
     const pending = async (): Promise<void> => {
-      if (busy) return;
+      if (busy || Date.now() < notBefore) return;
       busy = true;
       try {
         const done = await finishPendingRestore(c.ctx);
         if (done) console.log(`${new Date().toISOString()} safety archive written: ${done.safety}`);
-        lastError = '';
+        failures = 0;
       } catch (e) {
+        // Each attempt re-reads everything: back off (1, 2, 4 … 30 min) and say so in status.json.
         const m = (e as Error).message;
-        if (m !== lastError) console.error(`${new Date().toISOString()} safety archive FAILED (retrying): ${m}`);
-        lastError = m;
+        failures++;
+        const waitMin = Math.min(2 ** (failures - 1), 30);
+        notBefore = Date.now() + waitMin * 60_000;
+        console.error(`${new Date().toISOString()} safety archive FAILED (retry in ${waitMin} min): ${m}`);
+        await updateStatus(c.ctx.backupDir, { lastFailure: { at: new Date().toISOString(), kind: 'safety', reason: `safety archive of the last restore: ${m}` } }).catch(() => undefined);
       } finally {
         busy = false;
       }
