@@ -9,16 +9,18 @@
 // removed); a killed process is rolled back, or after the commit rolled forward, by
 // recoverInterrupted() on the next run. Nothing live changes before the whole archive has
 // authenticated and the objects about to change have been saved.
-import { promises as fsp } from 'fs';
+import { createHash } from 'crypto';
+import { createReadStream, createWriteStream, promises as fsp } from 'fs';
 import { join } from 'path';
-import { Readable } from 'stream';
+import { Readable, Transform } from 'stream';
+import { pipeline } from 'stream/promises';
 import { freeName } from './backup';
 import { BackupContext, nowOf, Progress } from './context';
 import { clearJournal, readJournal, RestoreJournal, RestorePhase, writeJournal } from './journal';
 import { ArchiveRejected, Component } from './manifest';
 import { formatTimestamp } from './naming';
 import { listLive, LiveObject, planObjects } from './objectPlan';
-import { BoundedTasks, listObjects, putObjectChecked, readBounded, removeOthers, s3Client } from './objects';
+import { BoundedTasks, DEFAULT_CONCURRENCY, listObjects, PAX_META, putObjectChecked, readBounded, removeOthers, s3Client } from './objects';
 import { createStaging, databaseExists, dropDatabase, liveRowCounts, renameDatabases, restoreIntoStaging } from './postgres';
 import { BeforeEntry, readBefore, readObjectsFrom, saveObjects, writeBefore, writeSafetyArchive } from './safety';
 import { resolveArchive, SAFETY_LOCK, WORK_DIR, withLock } from './store';
@@ -83,21 +85,22 @@ function sameCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<stri
   return null;
 }
 
-interface ObjectSource {
-  readonly archive: string;
-  readonly keys: ReadonlySet<string>;
-}
+/** Hands each object to upload to `take`; applyObjects runs one or more of these in turn. */
+type ObjectFeed = (take: (key: string, size: number, meta: string, body: Readable) => Promise<void>) => Promise<void>;
+
+const fromArchive = (ctx: BackupContext, archive: string, keys: ReadonlySet<string>): ObjectFeed => (take) =>
+  readObjectsFrom(ctx, archive, keys, (key, size, pax, body) => take(key, size, pax[PAX_META] ?? '{}', body));
 
 /**
- * Makes the bucket hold exactly `expected` (key -> size): uploads each source's keys from its
- * archive (a few at a time, bounded in count and bytes), removes every key not expected
- * meanwhile (the two sets never overlap), leaves the other expected keys alone, then checks
- * count, sizes and the uploaded ETags. Nothing it started is still running when it returns or throws.
+ * Makes the bucket hold exactly `expected` (key -> size): uploads what the feeds hand over
+ * (a few at a time, bounded in count and bytes), removes every key not expected meanwhile
+ * (the two sets never overlap), leaves the other expected keys alone, then checks count,
+ * sizes and the uploaded ETags. Nothing it started is still running when it returns or throws.
  */
 async function applyObjects(
   ctx: BackupContext,
   expected: ReadonlyMap<string, number>,
-  sources: readonly ObjectSource[],
+  feeds: readonly ObjectFeed[],
   progressPhase: string,
   beforeUpload?: (key: string) => Promise<void> | void,
 ): Promise<{ objectCount: number; uploaded: number; removed: number }> {
@@ -115,13 +118,13 @@ async function applyObjects(
     progress.add(size, 1);
   };
   try {
-    for (const source of sources) {
-      await readObjectsFrom(ctx, source.archive, source.keys, async (key, size, pax, stream) => {
-        if (expected.get(key) !== size) throw new Error(`object "${key}" is ${size} bytes in ${source.archive}, expected ${expected.get(key)}`);
-        const meta = JSON.parse(pax['IMSTACK.s3meta'] ?? '{}') as Record<string, string>;
+    for (const feed of feeds) {
+      await feed(async (key, size, metaJson, stream) => {
+        if (expected.get(key) !== size) throw new Error(`object "${key}" is ${size} bytes, expected ${expected.get(key)}`);
+        const meta = JSON.parse(metaJson) as Record<string, string>;
         if (size <= uploads.maxBuffered) {
-          // The tar stream is sequential: buffering small objects is what lets several upload at once.
-          const body = await readBounded(stream, size, `archive entry "${key}"`);
+          // Reading is sequential: buffering small objects is what lets several upload at once.
+          const body = await readBounded(stream, size, `object "${key}"`);
           await uploads.add(body.length, () => upload(key, size, body, meta));
         } else {
           await uploads.drain();
@@ -163,7 +166,7 @@ async function resolveJournal(ctx: BackupContext, j: RestoreJournal): Promise<vo
       await applyObjects(
         ctx,
         new Map(before.map((e) => [e[0], e[1]])),
-        saved.map((archive, i) => ({ archive, keys: new Set(before.filter((e) => e[3] === i).map((e) => e[0])) })),
+        saved.map((archive, i) => fromArchive(ctx, archive, new Set(before.filter((e) => e[3] === i).map((e) => e[0])))),
         'rollback',
       );
     }
@@ -289,6 +292,8 @@ async function restoreArchive(
   let current: RestoreStep = 'verify';
   let entered = false;
   const archived = new Map<string, ArchivedObject>();
+  /** Spool files of the objects the pass kept for uploading, by key. */
+  const kept = new Map<string, string>();
   // Settled before any rollback, so a staging database is never created after it was dropped.
   let stagingWork: Promise<unknown>[] = [];
   try {
@@ -304,9 +309,41 @@ async function restoreArchive(
     stagingReady?.catch(() => undefined); // awaited by the dump consumer or below
     if (stagingReady) stagingWork.push(stagingReady);
     const spoolDir = join(ctx.backupDir, WORK_DIR, 'restore');
-    await fsp.mkdir(spoolDir, { recursive: true, mode: 0o700 });
+    await fsp.mkdir(join(spoolDir, 'objects'), { recursive: true, mode: 0o700 });
+    const client = wanted.includes('minio') && ctx.s3 ? s3Client(ctx.s3) : undefined;
+    // The bucket as it is now, listed while the archive is read: it says which objects will
+    // need uploading, and only those are kept from the pass (small ones in memory while they
+    // are hashed, the rest in the spool), so the upload does not read the archive again.
+    const liveAtStart = client && ctx.s3 ? listLive(client, ctx.s3.bucket) : undefined;
+    liveAtStart?.catch(() => undefined); // a failure surfaces when the objects are planned
+    const small = Math.floor(DEFAULT_CONCURRENCY.bufferBytes / DEFAULT_CONCURRENCY.parallel);
+    const consumeObject = async (key: string, size: number, meta: string, body: Readable): Promise<void> => {
+      const live = await liveAtStart?.catch(() => undefined);
+      const l = live?.get(key);
+      const md5 = createHash('md5');
+      const maybeSame = l !== undefined && l.size === size && !l.etag.includes('-');
+      let bytes: Buffer | undefined;
+      let file: string | undefined;
+      if (size <= small) {
+        bytes = await readBounded(body, size, `archive entry "${key}"`);
+        md5.update(bytes);
+      } else if (maybeSame) {
+        for await (const c of body) md5.update(c as Buffer);
+      } else {
+        file = join(spoolDir, 'objects', String(kept.size));
+        await pipeline(body, new Transform({ transform: (c: Buffer, _e, cb) => (md5.update(c), cb(null, c)) }), createWriteStream(file, { mode: 0o600 }));
+      }
+      const digest = md5.digest('hex');
+      archived.set(key, { size, md5: digest, meta });
+      if (maybeSame && l?.etag.toLowerCase() === digest) return; // equal bytes: nothing to keep
+      if (bytes) {
+        file = join(spoolDir, 'objects', String(kept.size));
+        await fsp.writeFile(file, bytes, { mode: 0o600 });
+      }
+      if (file) kept.set(key, file);
+    };
     const { manifest } = await verifyPath(ctx, path, {
-      objects: wanted.includes('minio') ? archived : undefined,
+      consumeObject: wanted.includes('minio') ? consumeObject : undefined,
       dumpSpool: join(spoolDir, 'postgres.dump'),
       onDump: async () => {
         if (!pg) return;
@@ -319,14 +356,15 @@ async function restoreArchive(
               const run = (async () => {
                 await stagingReady;
                 staged = await restoreIntoStaging(pg, staging, dump);
+                ctx.onProgress?.({ type: 'phase', phase: 'restore', detail: 'postgres-staging done' });
               })();
               stagingWork.push(run);
               await run;
             }
           : undefined,
     });
+    ctx.onProgress?.({ type: 'phase', phase: 'restore', detail: 'archive verified' });
     await stagingReady;
-    await fsp.rm(spoolDir, { recursive: true, force: true });
     const components = wanted.filter((c) => manifest.components.includes(c));
     if (components.length === 0) throw new NotStarted(`backup ${fileOrName} holds ${manifest.components.join(', ')}; nothing to restore for ${wanted.join(', ')}`);
     if (components.includes('postgres') && !ctx.postgres) throw new NotStarted('no postgres connection configured');
@@ -339,7 +377,6 @@ async function restoreArchive(
     }
 
     // 2. Save what the object restore will overwrite or remove, while the site still serves.
-    const client = ctx.s3 ? s3Client(ctx.s3) : undefined;
     // key -> [ETag it was saved at, index in journal.saved]; a later copy of a key wins.
     const saved = new Map<string, [string, number]>();
     const save = async (keys: string[]): Promise<void> => {
@@ -354,7 +391,7 @@ async function restoreArchive(
       current = 'safety-backup';
       await step(current);
       try {
-        const plan = await planObjects(client, ctx.s3.bucket, archived, await listLive(client, ctx.s3.bucket));
+        const plan = await planObjects(client, ctx.s3.bucket, archived, (await liveAtStart) ?? (await listLive(client, ctx.s3.bucket)));
         confirmed = plan.unchanged;
         ctx.onProgress?.({ type: 'phase', phase: 'restore', detail: `objects: ${plan.unchanged.size} unchanged, ${plan.upload.size} to upload, ${plan.save.size} to save first` });
         await save([...plan.save]);
@@ -388,10 +425,22 @@ async function restoreArchive(
       await writeBefore(work, before);
       await setPhase('objects');
       await step(current);
-      const r = await applyObjects(ctx, new Map([...archived].map(([k, a]) => [k, a.size])), [{ archive: path, keys: plan.upload }], 'restore', opts.beforeUpload);
+      // Kept by the pass: read from the spool. Anything else (changed since the pass, or equal
+      // bytes with other metadata) is read from the archive once more.
+      const fromSpool: ObjectFeed = async (take) => {
+        for (const key of plan.upload) {
+          const file = kept.get(key);
+          if (!file) continue;
+          const a = archived.get(key) as ArchivedObject;
+          await take(key, a.size, a.meta, createReadStream(file));
+        }
+      };
+      const rest = new Set([...plan.upload].filter((k) => !kept.has(k)));
+      const r = await applyObjects(ctx, new Map([...archived].map(([k, a]) => [k, a.size])), [fromSpool, fromArchive(ctx, path, rest)], 'restore', opts.beforeUpload);
       objects = { ...r, unchanged: plan.unchanged.size };
     }
 
+    await fsp.rm(join(ctx.backupDir, WORK_DIR, 'restore'), { recursive: true, force: true });
     current = 'commit';
     await step(current);
     if (components.includes('postgres') && pg) {

@@ -1,6 +1,5 @@
 // Full verification of an archive: authenticate and decrypt everything, check every entry's
 // size and sha256 against the manifest, and have pg_restore accept the dump's table of contents.
-import { createHash } from 'crypto';
 import { Readable } from 'stream';
 import { Spool } from './spool';
 import { EntryDigest, readArchive } from './archive';
@@ -50,8 +49,11 @@ export interface VerifyOptions {
    * on with the next entries while the consumer follows the file at its own pace.
    */
   readonly dumpSpool?: string;
-  /** Filled with every object's size, MD5 and metadata (restore compares them with the bucket). */
-  readonly objects?: Map<string, ArchivedObject>;
+  /**
+   * Gets every object entry (key, size, metadata JSON, content) in the same pass; restore
+   * hashes it and keeps the bytes it will upload. Whatever it leaves unread is still hashed.
+   */
+  readonly consumeObject?: (key: string, size: number, meta: string, body: Readable) => Promise<void>;
   /** Called when the dump entry starts (progress and fault injection). */
   readonly onDump?: () => Promise<void> | void;
 }
@@ -90,11 +92,7 @@ export async function verifyPath(ctx: BackupContext, path: string, opts: VerifyO
         }
       } else if (entry.name.startsWith(OBJECT_PREFIX)) {
         progress.add(0, 1);
-        if (opts.objects) {
-          const md5 = createHash('md5');
-          for await (const c of stream) md5.update(c as Buffer);
-          opts.objects.set(entry.name.slice(OBJECT_PREFIX.length), { size: entry.size, md5: md5.digest('hex'), meta: entry.pax[PAX_META] ?? '{}' });
-        }
+        await opts.consumeObject?.(entry.name.slice(OBJECT_PREFIX.length), entry.size, entry.pax[PAX_META] ?? '{}', stream);
       }
     },
     (n) => progress.add(n),
