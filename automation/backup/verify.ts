@@ -83,9 +83,10 @@ export async function verifyPath(ctx: BackupContext, path: string, opts: VerifyO
         const failed = (e: Error): Error => e;
         if (opts.consumeDump && opts.dumpSpool) {
           spool = new Spool(opts.dumpSpool, stream);
-          listing = checkDumpList(ctx.postgres, spool.follow()).then(() => undefined, failed);
           consuming = opts.consumeDump(spool.follow()).then(() => undefined, failed);
           await spool.done;
+          // From the finished file pg_restore --list reads just the table of contents.
+          listing = checkDumpList(ctx.postgres, opts.dumpSpool).then(() => undefined, failed);
         } else {
           const listed = await checkDumpList(ctx.postgres, stream).then(() => undefined, failed);
           if (listed) throw new ArchiveRejected('dump-invalid', `pg_restore --list rejects the dump: ${listed.message}`);
