@@ -19,8 +19,8 @@ import { BackupContext, nowOf, Progress } from './context';
 import { clearJournal, readJournal, RestoreJournal, RestorePhase, writeJournal } from './journal';
 import { ArchiveRejected, Component } from './manifest';
 import { formatTimestamp } from './naming';
-import { listLive, LiveObject, planObjects } from './objectPlan';
-import { BoundedTasks, DEFAULT_CONCURRENCY, listObjects, PAX_META, putObjectChecked, readBounded, removeOthers, s3Client } from './objects';
+import { canonicalMeta, listLive, LiveObject, planObjects } from './objectPlan';
+import { BoundedTasks, DEFAULT_CONCURRENCY, listObjects, metaOf, PAX_META, putObjectChecked, readBounded, removeOthers, s3Client } from './objects';
 import { createStaging, databaseExists, dropDatabase, liveRowCounts, renameDatabases, restoreIntoStaging } from './postgres';
 import { BeforeEntry, readBefore, readObjectsFrom, saveObjects, writeBefore, writeSafetyArchive } from './safety';
 import { resolveArchive, SAFETY_LOCK, WORK_DIR, withLock } from './store';
@@ -317,6 +317,19 @@ async function restoreArchive(
     const liveAtStart = client && ctx.s3 ? listLive(client, ctx.s3.bucket) : undefined;
     liveAtStart?.catch(() => undefined); // a failure surfaces when the objects are planned
     const small = Math.floor(DEFAULT_CONCURRENCY.bufferBytes / DEFAULT_CONCURRENCY.parallel);
+    const metaChecks = new Map<string, Promise<string | undefined>>();
+    let active = 0;
+    const waiting: (() => void)[] = [];
+    const limited = async <T>(fn: () => Promise<T>): Promise<T> => {
+      while (active >= 8) await new Promise<void>((r) => waiting.push(r));
+      active++;
+      try {
+        return await fn();
+      } finally {
+        active--;
+        waiting.shift()?.();
+      }
+    };
     const consumeObject = async (key: string, size: number, meta: string, body: Readable): Promise<void> => {
       const live = await liveAtStart?.catch(() => undefined);
       const l = live?.get(key);
@@ -335,7 +348,17 @@ async function restoreArchive(
       }
       const digest = md5.digest('hex');
       archived.set(key, { size, md5: digest, meta });
-      if (maybeSame && l?.etag.toLowerCase() === digest) return; // equal bytes: nothing to keep
+      if (client && ctx.s3 && maybeSame && l?.etag.toLowerCase() === digest) {
+        // Equal bytes: nothing to keep. Its metadata is compared now, while the pass goes on.
+        const bucket = ctx.s3.bucket;
+        const check = limited(() => metaOf(client, bucket, key)).then(
+          (m) => (canonicalMeta(JSON.stringify(m.meta)) === canonicalMeta(meta) ? m.etag : undefined),
+          () => undefined,
+        );
+        metaChecks.set(key, check);
+        stagingWork.push(check);
+        return;
+      }
       if (bytes) {
         file = join(spoolDir, 'objects', String(kept.size));
         await fsp.writeFile(file, bytes, { mode: 0o600 });
@@ -391,7 +414,13 @@ async function restoreArchive(
       current = 'safety-backup';
       await step(current);
       try {
-        const plan = await planObjects(client, ctx.s3.bucket, archived, (await liveAtStart) ?? (await listLive(client, ctx.s3.bucket)));
+        const live = (await liveAtStart) ?? (await listLive(client, ctx.s3.bucket));
+        const checked = new Map<string, string>();
+        for (const [k, p] of metaChecks) {
+          const etag = await p;
+          if (etag !== undefined && etag === live.get(k)?.etag) checked.set(k, etag);
+        }
+        const plan = await planObjects(client, ctx.s3.bucket, archived, live, checked);
         confirmed = plan.unchanged;
         ctx.onProgress?.({ type: 'phase', phase: 'restore', detail: `objects: ${plan.unchanged.size} unchanged, ${plan.upload.size} to upload, ${plan.save.size} to save first` });
         await save([...plan.save]);
