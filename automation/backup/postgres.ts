@@ -206,7 +206,13 @@ export async function renameDatabases(conn: PgConnection, renames: ReadonlyArray
   }
 }
 
-export async function liveRowCounts(conn: PgConnection): Promise<Record<string, number>> {
-  return rowCountsOf(conn, conn.database);
+/** The database's identity (pg_database.oid), which a rename keeps; undefined when it does not exist. */
+export async function databaseOid(conn: PgConnection, name: string): Promise<string | undefined> {
+  const c = await client(conn, 'postgres');
+  try {
+    return (await c.query<{ oid: string }>('SELECT oid::text AS oid FROM pg_database WHERE datname = $1', [name])).rows[0]?.oid;
+  } finally {
+    await c.end();
+  }
 }
 

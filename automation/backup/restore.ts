@@ -21,7 +21,7 @@ import { ArchiveRejected, Component } from './manifest';
 import { formatTimestamp } from './naming';
 import { canonicalMeta, listLive, LiveObject, planObjects } from './objectPlan';
 import { BoundedTasks, DEFAULT_CONCURRENCY, listObjects, metaOf, PAX_META, putObjectChecked, readBounded, removeOthers, s3Client } from './objects';
-import { createStaging, databaseExists, dropDatabase, liveRowCounts, renameDatabases, restoreIntoStaging } from './postgres';
+import { createStaging, databaseExists, databaseOid, dropDatabase, renameDatabases, restoreIntoStaging } from './postgres';
 import { BeforeEntry, readBefore, readObjectsFrom, saveObjects, writeBefore, writeSafetyArchive } from './safety';
 import { resolveArchive, SAFETY_LOCK, WORK_DIR, withLock } from './store';
 import { ArchivedObject, verifyPath } from './verify';
@@ -294,6 +294,7 @@ async function restoreArchive(
   const archived = new Map<string, ArchivedObject>();
   /** Spool files of the objects the pass kept for uploading, by key. */
   const kept = new Map<string, string>();
+  let stagedOid: string | undefined;
   // Settled before any rollback, so a staging database is never created after it was dropped.
   let stagingWork: Promise<unknown>[] = [];
   try {
@@ -375,7 +376,7 @@ async function restoreArchive(
       },
       consumeDump:
         pg && staging
-          ? async (dump) => {
+          ? async (dump: string) => {
               const run = (async () => {
                 await stagingReady;
                 staged = await restoreIntoStaging(pg, staging, dump);
@@ -437,6 +438,7 @@ async function restoreArchive(
     if (components.includes('postgres') && pg && journal.staging && journal.previous) {
       current = 'postgres-swap';
       await step(current);
+      stagedOid = await databaseOid(pg, journal.staging);
       await renameDatabases(pg, [[pg.database, journal.previous], [journal.staging, pg.database]]);
     }
 
@@ -473,8 +475,9 @@ async function restoreArchive(
     current = 'commit';
     await step(current);
     if (components.includes('postgres') && pg) {
-      const diff = sameCounts(manifest.rowCounts, await liveRowCounts(pg));
-      if (diff) throw new Error(`live database after the swap does not match the backup (${diff})`);
+      // The staging database was checked row by row; after the rename it must be the live one.
+      const live = await databaseOid(pg, pg.database);
+      if (!stagedOid || live !== stagedOid) throw new Error(`the live database after the swap is not the restored one (oid ${live ?? 'none'}, restored ${stagedOid ?? 'unknown'})`);
     }
     await setPhase('committed');
     entered = false;
