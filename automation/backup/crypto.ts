@@ -146,7 +146,8 @@ export class DecryptStream extends Transform {
     d.setAAD(this.header as Buffer);
     d.setAuthTag(sealed.subarray(sealed.length - TAG_LEN));
     try {
-      const out = Buffer.concat([d.update(sealed.subarray(0, sealed.length - TAG_LEN)), d.final()]);
+      const out = d.update(sealed.subarray(0, sealed.length - TAG_LEN));
+      d.final(); // throws on a bad tag; GCM returns no further bytes, so nothing to append
       this.index++;
       return out;
     } catch {
@@ -169,17 +170,33 @@ export class DecryptStream extends Transform {
 
   _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     try {
-      this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+      let data = chunk;
       if (!this.header) {
+        this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
         if (this.buf.length < HEADER_LEN) return cb();
         this.readHeader();
+        data = this.buf;
+        this.buf = Buffer.alloc(0);
       }
       const sealedLen = this.chunkSize + TAG_LEN;
-      // Strictly greater: the last full-size chunk may be the final one, decided at flush.
-      while (this.buf.length > sealedLen) {
-        this.push(this.open(this.buf.subarray(0, sealedLen), false));
-        this.buf = this.buf.subarray(sealedLen);
+      // Sealed chunks are opened straight from the input; only one straddling two inputs is
+      // copied together. Strictly greater: the last full-size chunk may be the final one,
+      // which is decided at flush.
+      let off = 0;
+      if (this.buf.length) {
+        const need = sealedLen - this.buf.length;
+        if (data.length <= need) {
+          this.buf = Buffer.concat([this.buf, data]);
+          return cb();
+        }
+        this.push(this.open(Buffer.concat([this.buf, data.subarray(0, need)]), false));
+        off = need;
       }
+      while (data.length - off > sealedLen) {
+        this.push(this.open(data.subarray(off, off + sealedLen), false));
+        off += sealedLen;
+      }
+      this.buf = data.subarray(off);
       cb();
     } catch (e) {
       cb(e as Error);

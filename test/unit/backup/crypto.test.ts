@@ -46,6 +46,16 @@ describe('backup crypto (AES-256-GCM STREAM)', () => {
     }
   });
 
+  it('decrypts whatever the input pieces: single bytes, exact sealed chunks, several chunks at once, all of it', async () => {
+    const p = plain.subarray(0, CHUNK * 4 + 5);
+    const sealed = await encrypt(p);
+    for (const piece of [1, 7, HEADER, SEALED, SEALED + 1, SEALED * 3 - 1, sealed.length]) {
+      const parts: Buffer[] = [];
+      for (let i = 0; i < sealed.length; i += piece) parts.push(sealed.subarray(i, i + piece));
+      assert.deepEqual(await collect(parts, new DecryptStream(KEY)), p, `pieces of ${piece} bytes`);
+    }
+  });
+
   it('uses a fresh salt per archive (same input gives different ciphertext)', async () => {
     const a = await encrypt(plain);
     const b = await encrypt(plain);
