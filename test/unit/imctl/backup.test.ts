@@ -244,6 +244,21 @@ describe('imctl: backups list | verify | prune | status', function () {
     assert.match(r.stdout, /last failure: .*pg_dump: connection refused/);
     assert.match(r.stdout, /health: +degraded \(last successful backup is 47\.0 h old/);
   });
+
+  it('status says when the safety archive of a restore is still being written, or a restore was interrupted', async function () {
+    const { h, exec } = setup();
+    let phase = 'committed';
+    exec.script = async (_a, emit) => {
+      emit({ type: 'result', data: { lastSuccess: { at: '2024-12-31T23:00:00Z', file: ARCHIVE }, restoring: { archive: `/backups/${ARCHIVE}`, safety: 'backup_dev_20250101_000500.tar.gz.enc', phase, startedAt: '2025-01-01T00:05:00Z' }, health: { ok: true, reason: 'last successful backup 1.0 h ago' } } });
+      return 0;
+    };
+    let r = await cli(h, exec, 'backups', 'status');
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.match(r.stdout, /restore: +\/backups\/backup_dev_20250101_020000\.tar\.gz\.enc restored; safety archive backup_dev_20250101_000500\.tar\.gz\.enc being written/);
+    phase = 'objects';
+    r = await cli(h, exec, 'backups', 'status');
+    assert.match(r.stdout, /restore: .* in progress or interrupted \(phase objects\)/);
+  });
 });
 
 describe('imctl: restore', function () {
