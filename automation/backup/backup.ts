@@ -6,7 +6,7 @@ import { ArchiveWriter } from './archive';
 import { BackupContext, nowOf, Progress } from './context';
 import { ArchiveHeader, BackupKind, Component, FORMAT_VERSION, HEADER_ENTRY, Manifest, MANIFEST_ENTRY, OBJECT_PREFIX, POSTGRES_ENTRY, REDIS_ENTRY } from './manifest';
 import { archiveFileName } from './naming';
-import { objectsForArchive, PAX_META, s3Client } from './objects';
+import { objectsForArchive, PAX_ETAG, PAX_META, s3Client } from './objects';
 import { dumpDatabase, pgDumpVersion } from './postgres';
 import { WORK_DIR, writeInfo, withLock } from './store';
 
@@ -88,7 +88,8 @@ export async function backupUnlocked(ctx: BackupContext, opts: BackupOptions): P
       ctx.onProgress?.({ type: 'phase', phase: 'backup', detail: `copying objects from bucket ${ctx.s3.bucket}` });
       const client = s3Client(ctx.s3);
       for await (const o of objectsForArchive(client, ctx.s3.bucket)) {
-        await writer.addStream(OBJECT_PREFIX + o.key, o.size, await o.open(), { [PAX_META]: JSON.stringify(o.meta) });
+        const { body, etag } = await o.open();
+        await writer.addStream(OBJECT_PREFIX + o.key, o.size, body, { [PAX_META]: JSON.stringify(o.meta), ...(etag ? { [PAX_ETAG]: etag } : {}) });
         objectCount++;
         objectBytes += o.size;
         progress.add(0, 1);

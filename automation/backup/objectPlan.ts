@@ -1,5 +1,5 @@
-// Which objects a restore has to touch. An object whose key, size, MD5 and metadata already
-// equal the archive's is left alone: restoring it would write the same bytes. Only the rest is
+// Which objects a restore has to touch. An object whose key, size, content (by ETag) and
+// metadata already equal the archive's is left alone: restoring it would write the same bytes. Only the rest is
 // uploaded, and only objects that will be overwritten or removed need a safety copy, which is
 // what keeps a restore over mostly-unchanged data fast without weakening its guarantees.
 import type * as Minio from 'minio';
@@ -17,7 +17,7 @@ export interface ObjectPlan {
   readonly upload: ReadonlySet<string>;
   /** In the bucket and about to be overwritten or removed: saved before anything changes. */
   readonly save: ReadonlySet<string>;
-  /** Equal in both (key, size, MD5, metadata): not touched. Value: the ETag it was confirmed with. */
+  /** Equal in both (key, size, content, metadata): not touched. Value: the ETag it was confirmed with. */
   readonly unchanged: ReadonlyMap<string, string>;
 }
 
@@ -36,8 +36,9 @@ export function canonicalMeta(json: string): string {
 
 /**
  * The pure part: sorts keys by what listing alone can tell. Candidates still need their
- * metadata compared. A multipart ETag is not an MD5 of the content, so such objects are
- * never candidates; they are re-uploaded (correct, only slower).
+ * metadata compared. Content is equal when the bucket's ETag is the one the archive recorded
+ * for its bytes, or, for older archives without it, when a single-part ETag equals the
+ * content's MD5 (a multipart ETag is no MD5: such objects are re-uploaded, correct but slower).
  */
 export function diffByListing(
   archived: ReadonlyMap<string, ArchivedObject>,
@@ -49,7 +50,7 @@ export function diffByListing(
   for (const [key, a] of archived) {
     const l = live.get(key);
     if (!l) upload.add(key);
-    else if (l.size === a.size && l.etag.toLowerCase() === a.md5) candidates.push(key);
+    else if (l.size === a.size && (a.etag !== undefined ? l.etag === a.etag : !l.etag.includes('-') && l.etag.toLowerCase() === a.md5)) candidates.push(key);
     else {
       upload.add(key);
       save.add(key);

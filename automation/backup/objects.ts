@@ -17,6 +17,13 @@ export interface S3Target {
 
 /** Pax record that holds an object's metadata (content-type and x-amz-meta-* values). */
 export const PAX_META = 'IMSTACK.s3meta';
+/**
+ * Pax record with the ETag the store sent with the archived bytes (the GET response's own,
+ * so it names exactly those bytes). A restore that finds the same ETag and size in the
+ * bucket knows the content is equal without hashing it; any rewrite with other content
+ * changes the ETag, whether it is an MD5, a multipart or an encrypted store's ETag.
+ */
+export const PAX_ETAG = 'IMSTACK.etag';
 
 export function s3Client(t: S3Target): Minio.Client {
   // The smallest part size S3 allows: the client buffers up to one part in memory, and the
@@ -41,10 +48,14 @@ export async function* listObjects(client: Minio.Client, bucket: string): AsyncG
 export interface ObjectForArchive {
   readonly key: string;
   readonly size: number;
-  /** As stat reported it when the object was fetched. */
-  readonly etag: string;
   readonly meta: Record<string, string>;
-  open(): Promise<Readable>;
+  /** The content, and the ETag the store sent with it. */
+  open(): Promise<{ body: Readable; etag: string }>;
+}
+
+function etagOf(res: Readable): string {
+  const h = (res as Readable & { headers?: Record<string, string | string[] | undefined> }).headers?.etag;
+  return (Array.isArray(h) ? h[0] : h ?? '').replace(/"/g, '');
 }
 
 /** How many objects move at once and how many bytes they may hold in memory together. */
@@ -89,10 +100,15 @@ export async function metaOf(client: Minio.Client, bucket: string, key: string):
 export async function* objectsForArchive(client: Minio.Client, bucket: string, c: Concurrency = DEFAULT_CONCURRENCY, only?: Iterable<string>): AsyncGenerator<ObjectForArchive> {
   const small = Math.floor(c.bufferBytes / c.parallel);
   const fetchOne = async (key: string): Promise<ObjectForArchive> => {
-    const { size, etag, meta } = await metaOf(client, bucket, key);
-    if (size > small) return { key, size, etag, meta, open: () => client.getObject(bucket, key) };
-    const body = await readBounded(await client.getObject(bucket, key), size, `object "${key}"`);
-    return { key, size, etag, meta, open: async () => Readable.from([body]) };
+    const { size, meta } = await metaOf(client, bucket, key);
+    const get = async (): Promise<{ body: Readable; etag: string }> => {
+      const res = await client.getObject(bucket, key);
+      return { body: res, etag: etagOf(res) };
+    };
+    if (size > small) return { key, size, meta, open: get };
+    const { body: res, etag } = await get();
+    const body = await readBounded(res, size, `object "${key}"`);
+    return { key, size, meta, open: async () => ({ body: Readable.from([body]), etag }) };
   };
   async function* keys(): AsyncGenerator<string> {
     if (only) yield* only;

@@ -331,25 +331,44 @@ async function restoreArchive(
         waiting.shift()?.();
       }
     };
-    const consumeObject = async (key: string, size: number, meta: string, body: Readable): Promise<void> => {
+    const consumeObject = async (key: string, size: number, meta: string, etag: string | undefined, body: Readable): Promise<void> => {
       const live = await liveAtStart?.catch(() => undefined);
       const l = live?.get(key);
-      const md5 = createHash('md5');
-      const maybeSame = l !== undefined && l.size === size && !l.etag.includes('-');
+      let equal: boolean;
       let bytes: Buffer | undefined;
       let file: string | undefined;
-      if (size <= small) {
-        bytes = await readBounded(body, size, `archive entry "${key}"`);
-        md5.update(bytes);
-      } else if (maybeSame) {
-        for await (const c of body) md5.update(c as Buffer);
-      } else {
+      const keep = async (): Promise<void> => {
         file = join(spoolDir, 'objects', String(kept.size));
-        await pipeline(body, new Transform({ transform: (c: Buffer, _e, cb) => (md5.update(c), cb(null, c)) }), createWriteStream(file, { mode: 0o600 }));
+        await pipeline(body, createWriteStream(file, { mode: 0o600 }));
+      };
+      if (etag !== undefined) {
+        // The archive names the ETag of its bytes: equal ETag and size in the bucket mean
+        // equal content, with no hashing (and multipart objects are recognised too).
+        equal = l !== undefined && l.size === size && l.etag === etag;
+        archived.set(key, { size, md5: '', meta, etag });
+        if (!equal) await keep();
+      } else {
+        // Older archives: compare the bucket's single-part ETag with the content's MD5.
+        const md5 = createHash('md5');
+        const maybeSame = l !== undefined && l.size === size && !l.etag.includes('-');
+        if (size <= small) {
+          bytes = await readBounded(body, size, `archive entry "${key}"`);
+          md5.update(bytes);
+        } else if (maybeSame) {
+          for await (const c of body) md5.update(c as Buffer);
+        } else {
+          file = join(spoolDir, 'objects', String(kept.size));
+          await pipeline(body, new Transform({ transform: (c: Buffer, _e, cb) => (md5.update(c), cb(null, c)) }), createWriteStream(file, { mode: 0o600 }));
+        }
+        const digest = md5.digest('hex');
+        archived.set(key, { size, md5: digest, meta });
+        equal = maybeSame && l?.etag.toLowerCase() === digest;
+        if (!equal && bytes) {
+          file = join(spoolDir, 'objects', String(kept.size));
+          await fsp.writeFile(file, bytes, { mode: 0o600 });
+        }
       }
-      const digest = md5.digest('hex');
-      archived.set(key, { size, md5: digest, meta });
-      if (client && ctx.s3 && maybeSame && l?.etag.toLowerCase() === digest) {
+      if (equal && client && ctx.s3) {
         // Equal bytes: nothing to keep. Its metadata is compared now, while the pass goes on.
         const bucket = ctx.s3.bucket;
         const check = limited(() => metaOf(client, bucket, key)).then(
@@ -359,10 +378,6 @@ async function restoreArchive(
         metaChecks.set(key, check);
         stagingWork.push(check);
         return;
-      }
-      if (bytes) {
-        file = join(spoolDir, 'objects', String(kept.size));
-        await fsp.writeFile(file, bytes, { mode: 0o600 });
       }
       if (file) kept.set(key, file);
     };

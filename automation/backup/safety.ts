@@ -16,7 +16,7 @@ import { BackupContext, decryptionKeys, Progress } from './context';
 import { RestoreJournal } from './journal';
 import { ArchiveHeader, FORMAT_VERSION, HEADER_ENTRY, Manifest, MANIFEST_ENTRY, OBJECT_PREFIX, POSTGRES_ENTRY } from './manifest';
 import { parseArchiveName } from './naming';
-import { DEFAULT_CONCURRENCY, objectsForArchive, PAX_META } from './objects';
+import { DEFAULT_CONCURRENCY, objectsForArchive, PAX_ETAG, PAX_META } from './objects';
 import { databaseExists, dumpDatabase, pgDumpVersion } from './postgres';
 import { WORK_DIR, writeInfo } from './store';
 
@@ -52,8 +52,9 @@ export async function saveObjects(ctx: BackupContext, client: Minio.Client, buck
   const etags = new Map<string, string>();
   try {
     for await (const o of objectsForArchive(client, bucket, DEFAULT_CONCURRENCY, [...keys].sort())) {
-      await writer.addStream(OBJECT_PREFIX + o.key, o.size, await o.open(), { [PAX_META]: JSON.stringify(o.meta) });
-      etags.set(o.key, o.etag);
+      const { body, etag } = await o.open();
+      await writer.addStream(OBJECT_PREFIX + o.key, o.size, body, { [PAX_META]: JSON.stringify(o.meta), ...(etag ? { [PAX_ETAG]: etag } : {}) });
+      etags.set(o.key, etag);
       progress.add(0, 1);
     }
     await writer.finish('saved.json', Buffer.from(JSON.stringify({ count: etags.size })));
@@ -120,7 +121,7 @@ export async function writeSafetyArchive(ctx: BackupContext, j: RestoreJournal):
       if (!j.work) throw new Error('journal has no work folder for the saved objects');
       const before = await readBefore(j.work);
       const add = async (key: string, size: number, pax: Readonly<Record<string, string>>, body: Readable): Promise<void> => {
-        await writer.addStream(OBJECT_PREFIX + key, size, body, { [PAX_META]: pax[PAX_META] ?? '{}' });
+        await writer.addStream(OBJECT_PREFIX + key, size, body, { [PAX_META]: pax[PAX_META] ?? '{}', ...(pax[PAX_ETAG] ? { [PAX_ETAG]: pax[PAX_ETAG] } : {}) });
         objectCount++;
         objectBytes += size;
         progress.add(0, 1);

@@ -6,7 +6,7 @@ import { pipeline } from 'stream/promises';
 import { EntryDigest, readArchive } from './archive';
 import { BackupContext, decryptionKeys, Progress } from './context';
 import { ArchiveHeader, ArchiveRejected, checkEntries, HEADER_ENTRY, Manifest, MANIFEST_ENTRY, OBJECT_PREFIX, parseHeader, parseManifest, POSTGRES_ENTRY } from './manifest';
-import { PAX_META } from './objects';
+import { PAX_ETAG, PAX_META } from './objects';
 import { checkDumpList } from './postgres';
 import { readInfo, resolveArchive, writeInfo } from './store';
 
@@ -34,6 +34,8 @@ export interface ArchivedObject {
   readonly md5: string;
   /** The object's metadata as JSON (the entry's pax record). */
   readonly meta: string;
+  /** The ETag the store had for these bytes at backup time (archives since the dump-first change). */
+  readonly etag?: string;
 }
 
 export interface VerifyOptions {
@@ -56,7 +58,7 @@ export interface VerifyOptions {
    * Gets every object entry (key, size, metadata JSON, content) in the same pass; restore
    * hashes it and keeps the bytes it will upload. Whatever it leaves unread is still hashed.
    */
-  readonly consumeObject?: (key: string, size: number, meta: string, body: Readable) => Promise<void>;
+  readonly consumeObject?: (key: string, size: number, meta: string, etag: string | undefined, body: Readable) => Promise<void>;
   /** Called when the dump entry starts (progress and fault injection). */
   readonly onDump?: () => Promise<void> | void;
 }
@@ -94,7 +96,7 @@ export async function verifyPath(ctx: BackupContext, path: string, opts: VerifyO
         }
       } else if (entry.name.startsWith(OBJECT_PREFIX)) {
         progress.add(0, 1);
-        await opts.consumeObject?.(entry.name.slice(OBJECT_PREFIX.length), entry.size, entry.pax[PAX_META] ?? '{}', stream);
+        await opts.consumeObject?.(entry.name.slice(OBJECT_PREFIX.length), entry.size, entry.pax[PAX_META] ?? '{}', entry.pax[PAX_ETAG], stream);
       }
     },
     (n) => progress.add(n),

@@ -29,6 +29,20 @@ describe('restore object plan (pure part)', () => {
     assert.deepEqual([...d.save].sort(), ['extra', 'multipart', 'other-bytes', 'other-size']);
   });
 
+  it('with the ETag recorded in the archive, equal ETags mean equal content, multipart ones included', () => {
+    const rec = new Map<string, ArchivedObject>([
+      ['video', { size: 3, md5: '', meta: '{}', etag: 'abc-3' }],
+      ['rewritten', { size: 3, md5: '', meta: '{}', etag: md5('1') }],
+    ]);
+    const d = diffByListing(rec, new Map([
+      ['video', { size: 3, etag: 'abc-3' }],
+      ['rewritten', { size: 3, etag: md5('2') }],
+    ]));
+    assert.deepEqual(d.candidates, ['video']);
+    assert.deepEqual([...d.upload], ['rewritten']);
+    assert.deepEqual([...d.save], ['rewritten']);
+  });
+
   it('an empty bucket (disaster recovery) saves nothing and uploads everything', () => {
     const d = diffByListing(archived, new Map());
     assert.equal(d.save.size, 0);

@@ -9,7 +9,7 @@ import { DecryptStream, EncryptStream } from '../../../../automation/backup/cryp
 
 export type EntryEdit = (name: string, data: Buffer) => Buffer | null;
 
-export async function rewriteArchive(src: string, dst: string, key: string | undefined, edit: EntryEdit): Promise<void> {
+export async function rewriteArchive(src: string, dst: string, key: string | undefined, edit: EntryEdit, editPax?: (name: string, pax: Record<string, string>) => Record<string, string>): Promise<void> {
   const entries: { header: tar.Header; data: Buffer }[] = [];
   const extract = tar.extract();
   const collect = (async () => {
@@ -31,7 +31,9 @@ export async function rewriteArchive(src: string, dst: string, key: string | und
   const done = (pipeline as (...s: unknown[]) => Promise<void>)(...out);
   for (const { header, data } of entries) {
     const next = edit(header.name, data);
-    if (next) pack.entry({ ...header, size: next.length }, next);
+    if (!next) continue;
+    const pax = header.pax && editPax ? editPax(header.name, { ...(header.pax as Record<string, string>) }) : header.pax;
+    pack.entry({ ...header, pax, size: next.length }, next);
   }
   pack.finalize();
   await done;
