@@ -1,7 +1,7 @@
 // Writes one archive: header.json, postgres.dump, objects/<key>..., redis.rdb, manifest.json.
 import { spawn } from 'child_process';
 import { promises as fsp } from 'fs';
-import { join } from 'path';
+import { basename, join } from 'path';
 import { ArchiveWriter } from './archive';
 import { BackupContext, nowOf, Progress } from './context';
 import { ArchiveHeader, BackupKind, Component, FORMAT_VERSION, HEADER_ENTRY, Manifest, MANIFEST_ENTRY, OBJECT_PREFIX, POSTGRES_ENTRY, REDIS_ENTRY } from './manifest';
@@ -48,6 +48,25 @@ function redisRdb(ctx: BackupContext, out: string): Promise<string> {
     child.on('error', (e) => reject(new Error(`redis-cli could not start (${e.message}); the redis component needs redis-cli in the job image`)));
     child.on('close', (code) => (code === 0 ? resolve('redis-cli') : reject(new Error(`redis-cli --rdb exited with ${code}: ${err.trim()}`))));
   });
+}
+
+/**
+ * Ends an archive: the manifest (header fields, tools, every written entry's digest, counts)
+ * as its last entry, the rename into place, and the sidecar info file. Shared by backups and
+ * the safety archive a restore writes afterwards.
+ */
+export async function sealArchive(
+  ctx: BackupContext,
+  writer: ArchiveWriter,
+  path: string,
+  header: ArchiveHeader,
+  content: Pick<Manifest, 'tools' | 'rowCounts' | 'objectCount' | 'objectBytes'>,
+): Promise<{ manifest: Manifest; bytes: number }> {
+  const manifest: Manifest = { ...header, ...content, database: ctx.postgres?.database, bucket: ctx.s3?.bucket, entries: writer.written() };
+  await writer.finish(MANIFEST_ENTRY, Buffer.from(JSON.stringify(manifest)));
+  const bytes = (await fsp.stat(path)).size;
+  await writeInfo(path, { file: basename(path), stack: ctx.stack, createdAt: header.createdAt, components: header.components, kind: header.kind, encrypted: Boolean(ctx.backupKey), bytes, objectCount: content.objectCount });
+  return { manifest, bytes };
 }
 
 /** Runs a backup without taking the volume lock (restore calls it while holding the lock). */
@@ -102,20 +121,8 @@ export async function backupUnlocked(ctx: BackupContext, opts: BackupOptions): P
       await writer.addFile(REDIS_ENTRY, spool);
       await fsp.rm(spool, { force: true });
     }
-    const manifest: Manifest = {
-      ...header,
-      tools,
-      database: ctx.postgres?.database,
-      bucket: ctx.s3?.bucket,
-      entries: writer.written(),
-      rowCounts,
-      objectCount,
-      objectBytes,
-    };
-    await writer.finish(MANIFEST_ENTRY, Buffer.from(JSON.stringify(manifest)));
+    const { manifest, bytes } = await sealArchive(ctx, writer, path, header, { tools, rowCounts, objectCount, objectBytes });
     progress.done();
-    const bytes = (await fsp.stat(path)).size;
-    await writeInfo(path, { file, stack: ctx.stack, createdAt: header.createdAt, components, kind: header.kind, encrypted, bytes, objectCount });
     return { file, path, bytes, manifest, durationMs: Date.now() - started };
   } catch (e) {
     await writer.abort(e as Error);

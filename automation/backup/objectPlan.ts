@@ -66,6 +66,26 @@ export async function listLive(client: Minio.Client, bucket: string): Promise<Ma
   return live;
 }
 
+/** Resolves with the ETag the bucket reports for `key` when its metadata equals `meta` (JSON), else undefined. */
+export type MetadataCheck = (key: string, meta: string) => Promise<string | undefined>;
+
+/** A MetadataCheck that keeps at most `parallel` requests in flight, however many callers there are. */
+export function metadataChecker(client: Minio.Client, bucket: string, parallel = 8): MetadataCheck {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (key, meta) => {
+    while (active >= parallel) await new Promise<void>((r) => waiting.push(r));
+    active++;
+    try {
+      const m = await metaOf(client, bucket, key);
+      return canonicalMeta(JSON.stringify(m.meta)) === canonicalMeta(meta) ? m.etag : undefined;
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
 /**
  * Plans a restore of `archived` over the bucket's `live` listing. Candidates already
  * confirmed with the same ETag (`confirmed`, from an earlier plan) are not asked again.
@@ -76,27 +96,22 @@ export async function planObjects(
   archived: ReadonlyMap<string, ArchivedObject>,
   live: ReadonlyMap<string, LiveObject>,
   confirmed: ReadonlyMap<string, string> = new Map(),
-  parallel = 8,
+  check: MetadataCheck = metadataChecker(client, bucket),
 ): Promise<ObjectPlan> {
   const { upload, save, candidates } = diffByListing(archived, live);
   const unchanged = new Map<string, string>();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < candidates.length) {
-      const key = candidates[next++];
+  const results = await Promise.allSettled(
+    candidates.map(async (key) => {
       const etag = (live.get(key) as LiveObject).etag;
-      if (confirmed.get(key) === etag) {
-        unchanged.set(key, etag);
-        continue;
-      }
-      const { meta } = await metaOf(client, bucket, key);
-      if (canonicalMeta(JSON.stringify(meta)) === canonicalMeta((archived.get(key) as ArchivedObject).meta)) unchanged.set(key, etag);
+      if (confirmed.get(key) === etag || (await check(key, (archived.get(key) as ArchivedObject).meta)) !== undefined) unchanged.set(key, etag);
       else {
         upload.add(key);
         save.add(key);
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, candidates.length) }, worker));
+    }),
+  );
+  // Every request has settled before a failure is reported.
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
   return { upload, save, unchanged };
 }

@@ -19,8 +19,8 @@ import { BackupContext, nowOf, Progress } from './context';
 import { clearJournal, readJournal, RestoreJournal, RestorePhase, writeJournal } from './journal';
 import { ArchiveRejected, Component } from './manifest';
 import { formatTimestamp } from './naming';
-import { canonicalMeta, listLive, LiveObject, planObjects } from './objectPlan';
-import { BoundedTasks, DEFAULT_CONCURRENCY, listObjects, metaOf, PAX_META, putObjectChecked, readBounded, removeOthers, s3Client } from './objects';
+import { listLive, LiveObject, metadataChecker, planObjects } from './objectPlan';
+import { BoundedTasks, DEFAULT_CONCURRENCY, listObjects, PAX_META, putObjectChecked, readBounded, removeOthers, s3Client } from './objects';
 import { createStaging, databaseExists, databaseOid, dropDatabase, renameDatabases, restoreIntoStaging } from './postgres';
 import { BeforeEntry, readBefore, readObjectsFrom, saveObjects, writeBefore, writeSafetyArchive } from './safety';
 import { resolveArchive, SAFETY_LOCK, WORK_DIR, withLock } from './store';
@@ -246,11 +246,7 @@ export async function restore(ctx: BackupContext, fileOrName: string, opts: Rest
     const r = await restoreArchive(ctx, fileOrName, path, wanted, opts, step);
     if (opts.deferSafety) return r;
     await step('safety-archive');
-    const j = await readJournal(ctx.backupDir);
-    if (j) {
-      await resolveJournal(ctx, j);
-      await clearJournal(ctx.backupDir);
-    }
+    await recoverInterruptedUnlocked(ctx); // the journal is committed: this writes the safety archive
     return { ...r, safetyPending: false };
   });
 }
@@ -295,8 +291,10 @@ async function restoreArchive(
   /** Spool files of the objects the pass kept for uploading, by key. */
   const kept = new Map<string, string>();
   let stagedOid: string | undefined;
-  // Settled before any rollback, so a staging database is never created after it was dropped.
-  let stagingWork: Promise<unknown>[] = [];
+  // Work the pass starts and does not await (staging database, pg_restore, metadata requests):
+  // settled before any rollback, so nothing is created or asked after it was undone.
+  const pending: Promise<unknown>[] = [];
+  const spoolDir = join(ctx.backupDir, WORK_DIR, 'restore');
   try {
     // 1. One pass: authenticate and check everything; the dump goes into the staging database
     //    on the way. Nothing live is touched, and the staging database is dropped if the
@@ -308,8 +306,7 @@ async function restoreArchive(
       await createStaging(pg, staging);
     })() : undefined;
     stagingReady?.catch(() => undefined); // awaited by the dump consumer or below
-    if (stagingReady) stagingWork.push(stagingReady);
-    const spoolDir = join(ctx.backupDir, WORK_DIR, 'restore');
+    if (stagingReady) pending.push(stagingReady);
     await fsp.mkdir(join(spoolDir, 'objects'), { recursive: true, mode: 0o700 });
     const client = wanted.includes('minio') && ctx.s3 ? s3Client(ctx.s3) : undefined;
     // The bucket as it is now, listed while the archive is read: it says which objects will
@@ -318,19 +315,8 @@ async function restoreArchive(
     const liveAtStart = client && ctx.s3 ? listLive(client, ctx.s3.bucket) : undefined;
     liveAtStart?.catch(() => undefined); // a failure surfaces when the objects are planned
     const small = Math.floor(DEFAULT_CONCURRENCY.bufferBytes / DEFAULT_CONCURRENCY.parallel);
+    const metaCheck = client && ctx.s3 ? metadataChecker(client, ctx.s3.bucket) : undefined;
     const metaChecks = new Map<string, Promise<string | undefined>>();
-    let active = 0;
-    const waiting: (() => void)[] = [];
-    const limited = async <T>(fn: () => Promise<T>): Promise<T> => {
-      while (active >= 8) await new Promise<void>((r) => waiting.push(r));
-      active++;
-      try {
-        return await fn();
-      } finally {
-        active--;
-        waiting.shift()?.();
-      }
-    };
     const consumeObject = async (key: string, size: number, meta: string, etag: string | undefined, body: Readable): Promise<void> => {
       const live = await liveAtStart?.catch(() => undefined);
       const l = live?.get(key);
@@ -345,7 +331,7 @@ async function restoreArchive(
         // The archive names the ETag of its bytes: equal ETag and size in the bucket mean
         // equal content, with no hashing (and multipart objects are recognised too).
         equal = l !== undefined && l.size === size && l.etag === etag;
-        archived.set(key, { size, md5: '', meta, etag });
+        archived.set(key, { size, meta, etag });
         if (!equal) await keep();
       } else {
         // Older archives: compare the bucket's single-part ETag with the content's MD5.
@@ -368,22 +354,18 @@ async function restoreArchive(
           await fsp.writeFile(file, bytes, { mode: 0o600 });
         }
       }
-      if (equal && client && ctx.s3) {
-        // Equal bytes: nothing to keep. Its metadata is compared now, while the pass goes on.
-        const bucket = ctx.s3.bucket;
-        const check = limited(() => metaOf(client, bucket, key)).then(
-          (m) => (canonicalMeta(JSON.stringify(m.meta)) === canonicalMeta(meta) ? m.etag : undefined),
-          () => undefined,
-        );
+      if (equal && metaCheck) {
+        // Equal bytes: nothing to keep. Its metadata is compared now, while the pass goes on
+        // (a failed request just leaves the key to the plan, which asks again).
+        const check = metaCheck(key, meta).catch(() => undefined);
         metaChecks.set(key, check);
-        stagingWork.push(check);
+        pending.push(check);
         return;
       }
       if (file) kept.set(key, file);
     };
     const { manifest } = await verifyPath(ctx, path, {
       consumeObject: wanted.includes('minio') ? consumeObject : undefined,
-      dumpSpool: join(spoolDir, 'postgres.dump'),
       onDump: async () => {
         if (!pg) return;
         current = 'postgres-staging';
@@ -391,14 +373,14 @@ async function restoreArchive(
       },
       consumeDump:
         pg && staging
-          ? async (dump: string) => {
-              const run = (async () => {
+          ? {
+              spoolTo: join(spoolDir, 'postgres.dump'),
+              // verifyPath settles this before it returns or throws.
+              run: async (dump: string) => {
                 await stagingReady;
                 staged = await restoreIntoStaging(pg, staging, dump);
                 ctx.onProgress?.({ type: 'phase', phase: 'restore', detail: 'postgres-staging done' });
-              })();
-              stagingWork.push(run);
-              await run;
+              },
             }
           : undefined,
     });
@@ -436,7 +418,7 @@ async function restoreArchive(
           const etag = await p;
           if (etag !== undefined && etag === live.get(k)?.etag) checked.set(k, etag);
         }
-        const plan = await planObjects(client, ctx.s3.bucket, archived, live, checked);
+        const plan = await planObjects(client, ctx.s3.bucket, archived, live, checked, metaCheck);
         confirmed = plan.unchanged;
         ctx.onProgress?.({ type: 'phase', phase: 'restore', detail: `objects: ${plan.unchanged.size} unchanged, ${plan.upload.size} to upload, ${plan.save.size} to save first` });
         await save([...plan.save]);
@@ -463,7 +445,7 @@ async function restoreArchive(
     if (components.includes('minio') && client && ctx.s3) {
       current = 'objects';
       const live = await listLive(client, ctx.s3.bucket);
-      const plan = await planObjects(client, ctx.s3.bucket, archived, live, confirmed);
+      const plan = await planObjects(client, ctx.s3.bucket, archived, live, confirmed, metaCheck);
       await save([...plan.save].filter((k) => saved.get(k)?.[0] !== (live.get(k) as LiveObject).etag));
       const before: BeforeEntry[] = [...live].map(([k, o]) => [k, o.size, o.etag, plan.save.has(k) ? (saved.get(k)?.[1] ?? -2) : -1]);
       const missing = before.find((e) => e[3] === -2);
@@ -486,7 +468,7 @@ async function restoreArchive(
       objects = { ...r, unchanged: plan.unchanged.size };
     }
 
-    await fsp.rm(join(ctx.backupDir, WORK_DIR, 'restore'), { recursive: true, force: true });
+    await fsp.rm(spoolDir, { recursive: true, force: true });
     current = 'commit';
     await step(current);
     if (components.includes('postgres') && pg) {
@@ -511,9 +493,8 @@ async function restoreArchive(
     };
   } catch (e) {
     if (journal.phase === 'committed') throw e;
-    await Promise.allSettled(stagingWork);
-    stagingWork = [];
-    await fsp.rm(join(ctx.backupDir, WORK_DIR, 'restore'), { recursive: true, force: true });
+    await Promise.allSettled(pending);
+    await fsp.rm(spoolDir, { recursive: true, force: true });
     const refused = e instanceof ArchiveRejected || e instanceof NotStarted;
     const reason =
       e instanceof SafetyBackupFailed

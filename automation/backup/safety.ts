@@ -12,13 +12,14 @@ import { join } from 'path';
 import { Readable } from 'stream';
 import type * as Minio from 'minio';
 import { ArchiveWriter, readArchive } from './archive';
+import { sealArchive } from './backup';
 import { BackupContext, decryptionKeys, Progress } from './context';
 import { RestoreJournal } from './journal';
-import { ArchiveHeader, FORMAT_VERSION, HEADER_ENTRY, Manifest, MANIFEST_ENTRY, OBJECT_PREFIX, POSTGRES_ENTRY } from './manifest';
+import { ArchiveHeader, FORMAT_VERSION, HEADER_ENTRY, OBJECT_PREFIX, POSTGRES_ENTRY } from './manifest';
 import { parseArchiveName } from './naming';
 import { DEFAULT_CONCURRENCY, objectsForArchive, PAX_ETAG, PAX_META } from './objects';
 import { databaseExists, dumpDatabase, pgDumpVersion } from './postgres';
-import { WORK_DIR, writeInfo } from './store';
+import { WORK_DIR } from './store';
 
 /** One object as the bucket held it when the restore changed it; `saved` indexes journal.saved, -1 = left untouched. */
 export type BeforeEntry = readonly [key: string, size: number, etag: string, saved: number];
@@ -141,11 +142,8 @@ export async function writeSafetyArchive(ctx: BackupContext, j: RestoreJournal):
       rowCounts = (await dumpDatabase(previous, spool, ctx.dumpCompression ?? 1)).rowCounts;
       await writer.addFile(POSTGRES_ENTRY, spool);
     }
-    const manifest: Manifest = { ...header, tools, database: pg?.database, bucket: ctx.s3?.bucket, entries: writer.written(), rowCounts, objectCount, objectBytes };
-    await writer.finish(MANIFEST_ENTRY, Buffer.from(JSON.stringify(manifest)));
+    await sealArchive(ctx, writer, path, header, { tools, rowCounts, objectCount, objectBytes });
     progress.done();
-    const bytes = (await fsp.stat(path)).size;
-    await writeInfo(path, { file: j.safety, stack: ctx.stack, createdAt: header.createdAt, components, kind: 'safety', encrypted: Boolean(ctx.backupKey), bytes, objectCount });
   } catch (e) {
     await writer.abort(e as Error);
     throw e;

@@ -30,8 +30,8 @@ async function readAll(s: Readable): Promise<string> {
 /** What restore learns about one archived object during verification. */
 export interface ArchivedObject {
   readonly size: number;
-  /** Hex MD5 of the content: what S3 reports as the ETag of a single-part upload. */
-  readonly md5: string;
+  /** Hex MD5 of the content (what S3 reports as a single-part ETag); computed only when `etag` is not recorded. */
+  readonly md5?: string;
   /** The object's metadata as JSON (the entry's pax record). */
   readonly meta: string;
   /** The ETag the store had for these bytes at backup time (archives since the dump-first change). */
@@ -40,20 +40,16 @@ export interface ArchivedObject {
 
 export interface VerifyOptions {
   /**
-   * Also feeds the dump, in the same pass, to this consumer (restore: pg_restore into a
-   * staging database, never the live one). Every byte it gets has been authenticated chunk
-   * by chunk; whether the archive is whole is known only when verifyPath returns, so the
-   * caller must discard what the consumer built if verifyPath throws. A consumer failure is
-   * reported after the archive checks, so a damaged archive is refused as such.
-   */
-  readonly consumeDump?: (dumpPath: string) => Promise<void>;
-  /**
-   * Where the dump is written for consumeDump. The pass writes it at full speed, starts the
-   * consumer on the finished file and goes on with the next entries meanwhile. (Feeding
+   * Also hands the dump to a consumer in the same pass (restore: pg_restore into a staging
+   * database, never the live one). The pass writes it to `spoolTo` at full speed, starts
+   * `run` on the finished file and goes on with the next entries meanwhile. (Feeding
    * pg_restore through a pipe as the bytes arrive was measured slower: in a 1-CPU container
    * the pipe traffic and the stop-and-go of backpressure cost more than the overlap gained.)
+   * Every byte has been authenticated chunk by chunk; whether the archive is whole is known
+   * only when verifyPath returns, so the caller must discard what `run` built if it throws.
+   * A failure of `run` is reported after the archive checks, so a damaged archive is refused as such.
    */
-  readonly dumpSpool?: string;
+  readonly consumeDump?: { readonly spoolTo: string; readonly run: (dumpPath: string) => Promise<void> };
   /**
    * Gets every object entry (key, size, metadata JSON, content) in the same pass; restore
    * hashes it and keeps the bytes it will upload. Whatever it leaves unread is still hashed.
@@ -85,11 +81,12 @@ export async function verifyPath(ctx: BackupContext, path: string, opts: VerifyO
         if (!ctx.postgres) throw new Error('cannot check the postgres dump: no postgres tools configured');
         await opts.onDump?.();
         const failed = (e: Error): Error => e;
-        if (opts.consumeDump && opts.dumpSpool) {
-          await pipeline(stream, createWriteStream(opts.dumpSpool, { mode: 0o600 }));
+        if (opts.consumeDump) {
+          const { spoolTo, run } = opts.consumeDump;
+          await pipeline(stream, createWriteStream(spoolTo, { mode: 0o600 }));
           // From the finished file pg_restore --list reads just the table of contents.
-          listing = checkDumpList(ctx.postgres, opts.dumpSpool).then(() => undefined, failed);
-          consuming = opts.consumeDump(opts.dumpSpool).then(() => undefined, failed);
+          listing = checkDumpList(ctx.postgres, spoolTo).then(() => undefined, failed);
+          consuming = run(spoolTo).then(() => undefined, failed);
         } else {
           const listed = await checkDumpList(ctx.postgres, stream).then(() => undefined, failed);
           if (listed) throw new ArchiveRejected('dump-invalid', `pg_restore --list rejects the dump: ${listed.message}`);
