@@ -124,8 +124,8 @@ export class ConfigError extends Error {
 export const DEFAULT_IMAGES: ImageRefs = {
     postgres: "postgres:16.4-bookworm",
     redis: "redis:7.4-bookworm",
-    minio: "minio/minio:RELEASE.2024-11-07T00-52-20Z",
-    minioClient: "minio/mc:RELEASE.2024-11-05T11-29-45Z",
+    minio: "quay.io/minio/minio:RELEASE.2024-11-07T00-52-20Z",
+    minioClient: "quay.io/minio/mc:RELEASE.2024-11-05T11-29-45Z",
     nginx: "nginx:1.27.3",
     node: "node:20-bookworm-slim",
 };

@@ -50,7 +50,9 @@ describe("config: defaults and per-environment values", function () {
         const c = parseConfig({}, "dev");
         assert.match(c.images.postgres, /^postgres:16/);
         assert.match(c.images.redis, /^redis:7/);
-        assert.match(c.images.minio, /^minio\/minio:RELEASE\./);
+        // Docker Hub's minio/minio and minio/mc were deleted on 2026-09-12; quay.io still serves the tags.
+        assert.match(c.images.minio, /^quay\.io\/minio\/minio:RELEASE\./);
+        assert.match(c.images.minioClient, /^quay\.io\/minio\/mc:RELEASE\./);
         assert.match(c.images.nginx, /^nginx:1\.\d+/);
         assert.match(c.images.node, /^node:20/);
     });
