@@ -5,7 +5,9 @@ import pino, { type Logger } from 'pino';
 import multipart from '@fastify/multipart';
 import websocket from '@fastify/websocket';
 import type { AppContext } from './context';
-import { HttpError } from './errors';
+import { isDatabaseUnavailable } from './db';
+import { databaseUnavailable, HttpError, RETRY_AFTER_SECONDS } from './errors';
+import { rejectNulText } from './text';
 import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
 import { conversationRoutes } from './routes/conversations';
@@ -69,9 +71,12 @@ export function buildApp(ctx: AppContext, opts: { logger?: Logger; lifecycle?: L
     }
   });
 
-  app.setErrorHandler((err: FastifyError | HttpError, req, reply) => {
+  app.setErrorHandler((raw: FastifyError | HttpError, req, reply) => {
+    const err = isDatabaseUnavailable(raw) ? databaseUnavailable() : raw;
+    if (err !== raw) req.log.warn({ err: (raw as Error).message }, 'database unavailable');
     if (err instanceof HttpError) {
       if (err.statusCode >= 500) req.log.warn({ code: err.code }, err.message);
+      if (err.statusCode === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
       return reply.code(err.statusCode).send({ error: err.code, message: err.message });
     }
     if ('validation' in err && err.validation) {
@@ -86,6 +91,9 @@ export function buildApp(ctx: AppContext, opts: { logger?: Logger; lifecycle?: L
     req.log.error({ err }, 'unhandled error');
     return reply.code(500).send({ error: 'internal', message: 'internal server error' });
   });
+
+  // PostgreSQL cannot store U+0000: refuse it in every text input before validation and handlers.
+  app.addHook('preValidation', async (req) => rejectNulText(req));
 
   // Requests that were in flight when SIGTERM arrived finish normally, but their keep-alive
   // connections must not hold the shutdown open.

@@ -1,5 +1,6 @@
 // Reads and validates the app contract's environment variables in one place, so a bad
 // deployment fails at start-up with every problem listed at once (and never echoes a secret).
+import { readFileSync } from 'node:fs';
 
 export type StorageDriver = 'postgres' | 'file';
 
@@ -27,7 +28,6 @@ export interface AppConfig {
   /** Folder holding messages.json when storageDriver is "file". */
   readonly dataDir: string;
   readonly uploadMaxBytes: number;
-  readonly adminUsernames: ReadonlySet<string>;
   readonly logLevel: string;
 }
 
@@ -40,16 +40,60 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/**
+ * The variables that carry secrets. Each may instead be given as `<NAME>_FILE`, the path of a
+ * file holding the value (a mounted secret), so the value need not sit in the container's env.
+ */
+export const SECRET_VARIABLES: readonly string[] = ['DATABASE_URL', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'JWT_SECRET', 'JWT_SECRET_PREVIOUS'];
+
 type Env = Readonly<Record<string, string | undefined>>;
 
+/**
+ * Resolves `<NAME>_FILE` into `<NAME>` for every secret variable: the file's contents without
+ * the trailing newline that editors and `echo` leave. Setting both forms is a problem, as in
+ * the official postgres image, because which one wins would be a guess. `viaFile` lists the
+ * variables given as files, whose own problems (unreadable, empty) are already reported.
+ */
+function resolveSecretFiles(env: Env, problems: string[]): { env: Env; viaFile: ReadonlySet<string> } {
+  const resolved: Record<string, string | undefined> = { ...env };
+  const viaFile = new Set<string>();
+  for (const name of SECRET_VARIABLES) {
+    const fileVar = `${name}_FILE`;
+    const filePath = (env[fileVar] ?? '').trim();
+    if (!filePath) continue;
+    viaFile.add(name);
+    if ((env[name] ?? '').trim()) {
+      problems.push(`${name} and ${fileVar} are both set; set only one of them`);
+      continue;
+    }
+    try {
+      resolved[name] = readFileSync(filePath, 'utf8').replace(/(\r?\n)+$/, '');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      const uid = process.getuid?.();
+      problems.push(`${fileVar}: cannot read ${filePath} (${code}${code === 'EACCES' && uid !== undefined ? `: the process runs as uid ${uid}` : ''})`);
+      continue;
+    }
+    if (!resolved[name]!.trim()) problems.push(`${fileVar}: ${filePath} is empty`);
+  }
+  return { env: resolved, viaFile };
+}
+
+// The admin role used to be given at registration to the names listed here, so whoever
+// registered such a name first became admin. It now comes only from an operator act.
+const ADMIN_USERNAMES_REMOVED =
+  'ADMIN_USERNAMES is no longer supported: registering a listed name would make whoever claims it first an admin. ' +
+  'Remove the variable and grant the role with `imctl admin grant <user>` (users who already hold it keep it)';
+
 /** Parses `env` into an AppConfig, or throws ConfigError naming every problem found. */
-export function loadConfig(env: Env = process.env): AppConfig {
+export function loadConfig(rawEnv: Env = process.env): AppConfig {
   const problems: string[] = [];
+  const { env, viaFile } = resolveSecretFiles(rawEnv, problems);
   const str = (name: string): string => (env[name] ?? '').trim();
 
   const required = (name: string): string => {
     const v = str(name);
-    if (!v) problems.push(`${name} is required`);
+    if (!v && !viaFile.has(name)) problems.push(`${name} is required`);
     return v;
   };
 
@@ -119,12 +163,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const logLevel = (str('LOG_LEVEL') || 'info').toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
 
-  const adminUsernames = new Set(
-    str('ADMIN_USERNAMES')
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean),
-  );
+  if (str('ADMIN_USERNAMES')) problems.push(ADMIN_USERNAMES_REMOVED);
 
   if (problems.length) throw new ConfigError(problems);
 
@@ -148,7 +187,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     storageDriver: driver as StorageDriver,
     dataDir: str('DATA_DIR') || 'data',
     uploadMaxBytes: uploadMaxMb * 1024 * 1024,
-    adminUsernames,
     logLevel,
   };
 }

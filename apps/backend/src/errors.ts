@@ -20,3 +20,8 @@ export const conflict = (message: string): HttpError => new HttpError(409, 'conf
 export const payloadTooLarge = (message: string): HttpError => new HttpError(413, 'payload_too_large', message);
 export const unsupportedMediaType = (message: string): HttpError => new HttpError(415, 'unsupported_media_type', message);
 export const unavailable = (message: string): HttpError => new HttpError(503, 'unavailable', message);
+
+/** Sent as Retry-After with every 503: a restarting dependency is usually back within seconds. */
+export const RETRY_AFTER_SECONDS = 5;
+
+export const databaseUnavailable = (): HttpError => unavailable('the database is unavailable, try again shortly');

@@ -2,7 +2,6 @@
 // bucket exists, and returns the app plus an orderly close() for graceful shutdown.
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { Pool } from 'pg';
 import pino from 'pino';
 import { buildApp, type Lifecycle } from './app';
 import { SessionStore } from './auth/sessions';
@@ -10,6 +9,7 @@ import { TokenSigner } from './auth/tokens';
 import type { AppConfig } from './config';
 import type { AppContext } from './context';
 import { ConversationRepository } from './conversations';
+import { createPool } from './db';
 import { FileRepository } from './files';
 import { migrate } from './migrations';
 import { createObjectClient, ensureBucket } from './object-storage';
@@ -44,8 +44,7 @@ export async function createServer(config: AppConfig, opts: ServerOptions = {}):
   };
 
   try {
-    const pool = new Pool({ connectionString: config.databaseUrl, max: 10, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000 });
-    pool.on('error', (err) => log.warn({ err: err.message }, 'idle postgres client failed'));
+    const pool = createPool(config.databaseUrl, log);
     cleanups.push(() => pool.end());
     const { applied } = await retryUntil('postgres', deadline, log, () => migrate(pool));
     log.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date');

@@ -4,6 +4,20 @@ import { conflict } from './errors';
 
 export type Role = 'user' | 'admin';
 
+/** The username rule, for request schemas and for the admin command alike. */
+export const USERNAME_SCHEMA = { type: 'string', minLength: 3, maxLength: 32, pattern: '^[a-z0-9_.-]+$' } as const;
+export const USERNAME_RULE = '3-32 characters of a-z, 0-9, _ . -';
+
+export function isValidUsername(name: string): boolean {
+  return name.length >= USERNAME_SCHEMA.minLength && name.length <= USERNAME_SCHEMA.maxLength && new RegExp(USERNAME_SCHEMA.pattern).test(name);
+}
+
+export interface AdminEntry {
+  readonly username: string;
+  readonly displayName: string;
+  readonly createdAt: string;
+}
+
 export interface User {
   readonly id: string;
   readonly username: string;
@@ -58,6 +72,23 @@ export class UserRepository {
     if (ids.length === 0) return new Map();
     const { rows } = await this.pool.query<Row>('SELECT * FROM users WHERE id = ANY($1::uuid[])', [[...new Set(ids)]]);
     return new Map(rows.map((r) => [r.id, toUser(r)]));
+  }
+
+  /** Sets the role of `username`; null when there is no such user. `changed` is false when it already had it. */
+  async setRole(username: string, role: Role): Promise<{ user: User; changed: boolean } | null> {
+    const { rows } = await this.pool.query<Row & { previous: Role }>(
+      `WITH before AS (SELECT id, role FROM users WHERE username = $1 FOR UPDATE)
+       UPDATE users u SET role = $2 FROM before WHERE u.id = before.id RETURNING u.*, before.role AS previous`,
+      [username, role],
+    );
+    return rows[0] ? { user: toUser(rows[0]), changed: rows[0].previous !== role } : null;
+  }
+
+  async admins(): Promise<AdminEntry[]> {
+    const { rows } = await this.pool.query<{ username: string; display_name: string; created_at: Date }>(
+      "SELECT username, display_name, created_at FROM users WHERE role = 'admin' ORDER BY username",
+    );
+    return rows.map((r) => ({ username: r.username, displayName: r.display_name, createdAt: r.created_at.toISOString() }));
   }
 
   async search(q: string, limit: number): Promise<User[]> {

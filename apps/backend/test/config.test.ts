@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig } from '../src/config';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig, SECRET_VARIABLES } from '../src/config';
 
 const GOOD = {
   DATABASE_URL: 'postgres://imstack_app:pg-secret-value@postgres:5432/imstack',
@@ -34,9 +37,8 @@ describe('config (environment contract)', () => {
     assert.equal(c.publicUrl, 'http://localhost:4000');
   });
 
-  it('parses ADMIN_USERNAMES, STORAGE_DRIVER and UPLOAD_MAX_MB', () => {
-    const c = loadConfig({ ...GOOD, ADMIN_USERNAMES: ' Alice, bob ,,', STORAGE_DRIVER: 'file', UPLOAD_MAX_MB: '3', S3_USE_SSL: 'true' });
-    assert.deepEqual([...c.adminUsernames], ['alice', 'bob']);
+  it('parses STORAGE_DRIVER, UPLOAD_MAX_MB and S3_USE_SSL', () => {
+    const c = loadConfig({ ...GOOD, STORAGE_DRIVER: 'file', UPLOAD_MAX_MB: '3', S3_USE_SSL: 'true' });
     assert.equal(c.storageDriver, 'file');
     assert.equal(c.uploadMaxBytes, 3 * 1024 * 1024);
     assert.equal(c.s3.useSSL, true);
@@ -67,5 +69,75 @@ describe('config (environment contract)', () => {
     for (const secret of ['pg-secret-value', 'redis-secret-value', 'short', 's3-secret-value']) {
       assert.ok(!text.includes(secret), `config error leaks "${secret}": ${text}`);
     }
+  });
+
+  it('refuses ADMIN_USERNAMES: the admin role comes from `imctl admin grant`, never from a name someone can register', () => {
+    const problems = problemsOf({ ...GOOD, ADMIN_USERNAMES: 'admin' });
+    assert.equal(problems.length, 1, problems.join('; '));
+    assert.match(problems[0], /^ADMIN_USERNAMES is no longer supported/);
+    assert.match(problems[0], /imctl admin grant <user>/);
+    // Set but empty is what an older imstack passed by default: nothing to migrate.
+    assert.doesNotThrow(() => loadConfig({ ...GOOD, ADMIN_USERNAMES: '' }));
+  });
+
+  describe('X_FILE: secrets read from files', () => {
+    let dir: string;
+    before(() => {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'imstack-config-'));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = (name: string, content: string): string => {
+      const p = path.join(dir, name);
+      writeFileSync(p, content, { mode: 0o400 });
+      return p;
+    };
+
+    it('reads every secret variable from its _FILE, trailing newline trimmed', () => {
+      assert.deepEqual([...SECRET_VARIABLES].sort(), ['DATABASE_URL', 'JWT_SECRET', 'JWT_SECRET_PREVIOUS', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY']);
+      const env: Record<string, string> = { S3_ENDPOINT: 'minio', S3_BUCKET: 'imstack' };
+      for (const name of SECRET_VARIABLES) env[`${name}_FILE`] = file(name, `${name === 'JWT_SECRET_PREVIOUS' ? 'previous-jwt-secret-0123' : (GOOD as Record<string, string>)[name]}\n`);
+      const c = loadConfig(env);
+      assert.equal(c.databaseUrl, GOOD.DATABASE_URL);
+      assert.equal(c.redisUrl, GOOD.REDIS_URL);
+      assert.equal(c.s3.accessKey, GOOD.S3_ACCESS_KEY);
+      assert.equal(c.s3.secretKey, GOOD.S3_SECRET_KEY);
+      assert.equal(c.jwtSecret, GOOD.JWT_SECRET);
+      assert.equal(c.jwtSecretPrevious, 'previous-jwt-secret-0123');
+    });
+
+    it('keeps a value without a trailing newline, and a CRLF ending is trimmed too', () => {
+      const c = loadConfig({ ...GOOD, JWT_SECRET: '', JWT_SECRET_FILE: file('jwt-crlf', 'crlf-jwt-secret-0123456\r\n'), S3_SECRET_KEY: '', S3_SECRET_KEY_FILE: file('s3-plain', 's3-plain-secret') });
+      assert.equal(c.jwtSecret, 'crlf-jwt-secret-0123456');
+      assert.equal(c.s3.secretKey, 's3-plain-secret');
+    });
+
+    it('refuses a variable set both ways, naming both and neither value', () => {
+      const problems = problemsOf({ ...GOOD, JWT_SECRET_FILE: file('jwt-both', 'other-jwt-secret-value-123\n') });
+      assert.deepEqual(problems, ['JWT_SECRET and JWT_SECRET_FILE are both set; set only one of them']);
+    });
+
+    it('names a missing, unreadable or empty file without printing any secret', () => {
+      const empty = file('empty', '\n');
+      const unreadable = file('unreadable', 'unreadable-secret-value');
+      chmodSync(unreadable, 0o000);
+      const rootCanRead = process.getuid?.() === 0;
+      const problems = problemsOf({
+        ...GOOD,
+        DATABASE_URL: '',
+        DATABASE_URL_FILE: path.join(dir, 'does-not-exist'),
+        REDIS_URL: '',
+        REDIS_URL_FILE: empty,
+        ...(rootCanRead ? {} : { S3_SECRET_KEY: '', S3_SECRET_KEY_FILE: unreadable }),
+      });
+      assert.ok(problems.some((p) => p.startsWith(`DATABASE_URL_FILE: cannot read ${path.join(dir, 'does-not-exist')} (ENOENT`)), problems.join('; '));
+      assert.ok(problems.some((p) => p === `REDIS_URL_FILE: ${empty} is empty`), problems.join('; '));
+      if (!rootCanRead) assert.ok(problems.some((p) => p.startsWith(`S3_SECRET_KEY_FILE: cannot read ${unreadable} (EACCES`)), problems.join('; '));
+      assert.ok(!new ConfigError(problems).message.includes('unreadable-secret-value'));
+    });
+
+    it('checks a value read from a file like the variable itself (a malformed URL is not echoed)', () => {
+      const problems = problemsOf({ ...GOOD, DATABASE_URL: '', DATABASE_URL_FILE: file('bad-url', 'mysql://u:file-secret-pw@db/x\n') });
+      assert.deepEqual(problems, ['DATABASE_URL must use postgres:// or postgresql:// (got "mysql:")']);
+    });
   });
 });

@@ -1,29 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import path from 'node:path';
 import { Pool } from 'pg';
 import { loadConfig } from '../src/config';
 import { createServer } from '../src/server';
 import { api, baseEnv, groupWith, needServices, register } from './support/harness';
+import { exitOf, startProcess, waitHealthy } from './support/process';
 import { freePort } from './support/services';
 import type { SharedServices } from './support/shared';
-
-const ROOT = path.join(__dirname, '..');
-
-function startProcess(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  let out = '';
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  return { child, output: () => out };
-}
-
-const exitOf = (child: ChildProcess) => new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (code) => r(code))));
 
 describe('process lifecycle: env validation, migrations, graceful SIGTERM', () => {
   let s: SharedServices;
@@ -62,13 +45,7 @@ describe('process lifecycle: env validation, migrations, graceful SIGTERM', () =
     const { child, output } = startProcess(env);
     const base = `http://127.0.0.1:${port}`;
     try {
-      const deadline = Date.now() + 15000;
-      for (;;) {
-        const ok = await fetch(`${base}/health`).then((r) => r.status === 200, () => false);
-        if (ok) break;
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`backend did not become healthy:\n${output()}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitHealthy(base, { child, output });
       const alice = await register(base);
       const conv = await groupWith(base, alice, []);
 

@@ -3,10 +3,12 @@ import { admin, api, form, groupWith, needServices, register, startApp, type Run
 
 describe('RBAC and conversations', () => {
   let app: RunningApp;
+  let databaseUrl: string;
   let alice: TestUser, bob: TestUser, eve: TestUser;
   let conv: string;
   before(async function () {
     const s = needServices(this);
+    databaseUrl = s.databaseUrl;
     app = await startApp(s);
     [alice, bob, eve] = await Promise.all([register(app.url), register(app.url), register(app.url)]);
     conv = await groupWith(app.url, alice, [bob]);
@@ -65,7 +67,7 @@ describe('RBAC and conversations', () => {
   it('gives a non-admin 403 on /api/admin/stats and an admin the numbers', async () => {
     const denied = await api(app.url, 'GET', '/api/admin/stats', { token: alice.accessToken });
     assert.equal(denied.status, 403);
-    const root = await admin(app.url);
+    const root = await admin(app.url, databaseUrl);
     assert.equal(root.body.user.role, 'admin');
     const stats = await api(app.url, 'GET', '/api/admin/stats', { token: root.body.accessToken });
     assert.equal(stats.status, 200, stats.text);

@@ -2,7 +2,7 @@
 // session behind the token has not been revoked.
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context';
-import { forbidden, unauthorized, unavailable } from '../errors';
+import { forbidden, unauthorized } from '../errors';
 import type { AccessClaims } from './tokens';
 
 export async function authenticate(ctx: AppContext, req: FastifyRequest, opts: { allowQueryToken?: boolean } = {}): Promise<AccessClaims> {
@@ -19,16 +19,15 @@ export async function authenticate(ctx: AppContext, req: FastifyRequest, opts: {
   if (!token) throw unauthorized(opts.allowQueryToken ? 'missing access token (Authorization header or ?token=)' : 'missing Authorization header');
   const claims = ctx.tokens.verify(token);
   if (!claims) throw unauthorized('access token is invalid or expired');
-  let active: boolean;
-  try {
-    active = await ctx.sessions.isActive(claims.sessionId);
-  } catch {
-    throw unavailable('session store is unavailable, try again shortly');
-  }
-  if (!active) throw unauthorized('session has been revoked, sign in again');
+  if (!(await ctx.sessions.isActive(claims.sessionId))) throw unauthorized('session has been revoked, sign in again');
   return claims;
 }
 
-export function requireAdmin(claims: AccessClaims): void {
-  if (claims.role !== 'admin') throw forbidden('admin role required');
+/**
+ * The role is read from the database on every admin request, not from the token, so that
+ * `imctl admin grant` and `revoke` take effect at once rather than when the token expires.
+ */
+export async function requireAdmin(ctx: AppContext, claims: AccessClaims): Promise<void> {
+  const user = await ctx.users.findById(claims.userId);
+  if (user?.role !== 'admin') throw forbidden('admin role required');
 }

@@ -5,7 +5,7 @@ import type { AppContext } from '../context';
 
 export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/api/admin/stats', async (req) => {
-    requireAdmin(await authenticate(ctx, req));
+    await requireAdmin(ctx, await authenticate(ctx, req));
     const { rows } = await ctx.pool.query<{ users: string; conversations: string; files: string; storage_bytes: string }>(`
       SELECT (SELECT count(*) FROM users)::text AS users,
              (SELECT count(*) FROM conversations)::text AS conversations,

@@ -5,9 +5,8 @@ import { burnPasswordCheck, hashPassword, verifyPassword } from '../auth/passwor
 import { SessionStore } from '../auth/sessions';
 import type { AppContext } from '../context';
 import { unauthorized } from '../errors';
-import type { User } from '../users';
+import { USERNAME_SCHEMA, type User } from '../users';
 
-const USERNAME = { type: 'string', minLength: 3, maxLength: 32, pattern: '^[a-z0-9_.-]+$' } as const;
 const PASSWORD = { type: 'string', minLength: 8, maxLength: 128 } as const;
 const REFRESH = { type: 'string', minLength: 1, maxLength: 200 } as const;
 
@@ -26,16 +25,16 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
           type: 'object',
           required: ['username', 'password'],
           additionalProperties: false,
-          properties: { username: USERNAME, password: PASSWORD, displayName: { type: 'string', minLength: 1, maxLength: 64 } },
+          properties: { username: USERNAME_SCHEMA, password: PASSWORD, displayName: { type: 'string', minLength: 1, maxLength: 64 } },
         },
       },
     },
     async (req, reply) => {
       const { username, password } = req.body;
       const displayName = req.body.displayName?.trim() || username;
-      const role = ctx.config.adminUsernames.has(username) ? 'admin' : 'user';
-      const user = await ctx.users.create({ username, displayName, passwordHash: await hashPassword(password), role });
-      req.log.info({ userId: user.id, role }, 'user registered');
+      // Never admin: that role comes only from an operator (`imctl admin grant`, src/admin-cli.ts).
+      const user = await ctx.users.create({ username, displayName, passwordHash: await hashPassword(password), role: 'user' });
+      req.log.info({ userId: user.id }, 'user registered');
       return reply.code(201).send({ user, ...(await issue(user)) });
     },
   );
@@ -68,10 +67,16 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
     { schema: { body: { type: 'object', required: ['refreshToken'], additionalProperties: false, properties: { refreshToken: REFRESH } } } },
     async (req) => {
       const rotated = await ctx.sessions.rotate(req.body.refreshToken);
-      if (!rotated) throw unauthorized('refresh token is invalid, expired or revoked');
+      if (rotated.kind === 'reused') {
+        // The store already dropped the session; its open sockets go too.
+        await ctx.hub.closeSessions([rotated.sessionId]);
+        req.log.warn({ sessionId: rotated.sessionId }, 'refresh token reused: session revoked');
+      }
+      if (rotated.kind !== 'rotated') throw unauthorized('refresh token is invalid, expired or revoked');
       const user = await ctx.users.findById(rotated.userId);
       if (!user) {
         await ctx.sessions.revoke(rotated.session.sessionId);
+        await ctx.hub.closeSessions([rotated.session.sessionId]);
         throw unauthorized('account no longer exists');
       }
       const accessToken = ctx.tokens.sign({ userId: user.id, sessionId: rotated.session.sessionId, role: user.role, username: user.username });
@@ -85,12 +90,17 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
     async (req, reply) => {
       const claims = await authenticate(ctx, req);
       await ctx.sessions.revoke(claims.sessionId);
+      const revoked = [claims.sessionId];
       const other = req.body?.refreshToken ? SessionStore.sessionOf(req.body.refreshToken) : null;
       if (other && other !== claims.sessionId) {
         // Only revoke a second session when it belongs to the same user.
         const rotatedOwner = await ctx.sessions.ownerOf(other);
-        if (rotatedOwner === claims.userId) await ctx.sessions.revoke(other);
+        if (rotatedOwner === claims.userId) {
+          await ctx.sessions.revoke(other);
+          revoked.push(other);
+        }
       }
+      await ctx.hub.closeSessions(revoked);
       return reply.code(204).send();
     },
   );

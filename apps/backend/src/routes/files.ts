@@ -12,6 +12,7 @@ import type { AppContext } from '../context';
 import { badRequest, forbidden, notFound, payloadTooLarge, unsupportedMediaType } from '../errors';
 import { toFileView } from '../files';
 import { requireUuid } from '../ids';
+import { reachStorage } from '../object-storage';
 import { requireMember } from './conversations';
 
 export const ALLOWED_CONTENT_TYPES: ReadonlySet<string> = new Set([
@@ -69,7 +70,7 @@ export function fileRoutes(app: FastifyInstance, ctx: AppContext): void {
         if (part.file.truncated) throw payloadTooLarge(`file exceeds the ${limitMb} MB upload limit`);
         size = (await stat(spool)).size;
         if (size === 0) throw badRequest('file is empty');
-        await ctx.minio.putObject(ctx.config.s3.bucket, objectKey, createReadStream(spool), size, { 'Content-Type': contentType });
+        await reachStorage(() => ctx.minio.putObject(ctx.config.s3.bucket, objectKey, createReadStream(spool), size, { 'Content-Type': contentType }));
       } finally {
         await rm(spool, { force: true });
       }
@@ -95,7 +96,7 @@ export function fileRoutes(app: FastifyInstance, ctx: AppContext): void {
       if ((await ctx.conversations.access(file.conversationId, claims.userId)) !== 'member') {
         throw forbidden('you are not a member of the conversation this file belongs to');
       }
-      const stream = await ctx.minio.getObject(ctx.config.s3.bucket, file.objectKey);
+      const stream = await reachStorage(() => ctx.minio.getObject(ctx.config.s3.bucket, file.objectKey));
       return reply
         .header('content-type', file.contentType)
         .header('content-length', String(file.size))

@@ -1,5 +1,6 @@
 // Test helpers: start a real backend over the shared services, and talk to it over HTTP.
 import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
 import { loadConfig } from '../../src/config';
 import { createServer, type Server } from '../../src/server';
 import { shared, type SharedServices } from './shared';
@@ -31,7 +32,6 @@ export function baseEnv(s: SharedServices, overrides: Record<string, string> = {
     JWT_SECRET,
     PUBLIC_URL: 'http://localhost:4000',
     UPLOAD_MAX_MB: '1',
-    ADMIN_USERNAMES: 'root-admin',
     LOG_LEVEL: process.env.TEST_LOG ?? 'silent',
     ...overrides,
   };
@@ -104,13 +104,25 @@ export async function groupWith(base: string, owner: TestUser, members: TestUser
   return r.body.id;
 }
 
-const ADMIN_PASSWORD = 'admin-password-1';
+/** What `imctl admin grant` does (src/admin-cli.ts), straight in SQL: tests need it often and fast. */
+export async function setRole(databaseUrl: string, username: string, role: 'user' | 'admin'): Promise<void> {
+  const c = new Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    const r = await c.query('UPDATE users SET role = $2 WHERE username = $1', [username, role]);
+    if (r.rowCount !== 1) throw new Error(`no user ${username} to make ${role}`);
+  } finally {
+    await c.end();
+  }
+}
 
-/** The admin named in ADMIN_USERNAMES; registered by whichever test needs it first. */
-export async function admin(base: string): Promise<{ status: number; body: any }> {
-  const reg = await api(base, 'POST', '/api/auth/register', { json: { username: 'root-admin', password: ADMIN_PASSWORD } });
-  if (reg.status !== 409) return reg;
-  return api(base, 'POST', '/api/auth/login', { json: { username: 'root-admin', password: ADMIN_PASSWORD } });
+/** A new user granted the admin role by the operator, then signed in: the login answer. */
+export async function admin(base: string, databaseUrl: string): Promise<ApiResponse> {
+  const password = 'admin-password-1';
+  const username = uniqueName('ops-admin');
+  await register(base, username, password);
+  await setRole(databaseUrl, username, 'admin');
+  return api(base, 'POST', '/api/auth/login', { json: { username, password } });
 }
 
 export function form(name: string, type: string, content: string | Uint8Array, field = 'file'): FormData {

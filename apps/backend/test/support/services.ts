@@ -39,6 +39,10 @@ export interface Postgres {
   readonly port: number;
   url(database: string): string;
   createDatabase(name: string): Promise<string>;
+  /** Aborts every server process at once (immediate shutdown: no checkpoint, clients cut off), as a crash does. */
+  crash(): void;
+  /** Starts the server again on the same port and data after crash(); it runs crash recovery first. */
+  restart(): void;
   stop(): Promise<void>;
 }
 
@@ -64,7 +68,17 @@ export async function startPostgres(): Promise<Postgres> {
   };
   run([path.join(PG_BIN, 'initdb'), '-D', dataDir, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--no-locale']);
   const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-  run([path.join(PG_BIN, 'pg_ctl'), '-D', dataDir, '-o', opts, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start']);
+  let running = false;
+  const start = () => {
+    run([path.join(PG_BIN, 'pg_ctl'), '-D', dataDir, '-o', opts, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start']);
+    running = true;
+  };
+  const immediateStop = () => {
+    if (!running) return;
+    run([path.join(PG_BIN, 'pg_ctl'), '-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+    running = false;
+  };
+  start();
   const url = (db: string) => `postgres://postgres@127.0.0.1:${port}/${db}`;
   const { Client } = await import('pg');
   return {
@@ -80,9 +94,11 @@ export async function startPostgres(): Promise<Postgres> {
       }
       return url(name);
     },
+    crash: immediateStop,
+    restart: start,
     async stop() {
       try {
-        run([path.join(PG_BIN, 'pg_ctl'), '-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+        immediateStop();
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
