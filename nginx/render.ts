@@ -37,10 +37,11 @@ export interface RenderedNginx {
 /** Where the restore flow drops a flag file to put the site in maintenance. */
 export const MAINTENANCE_FLAG = "/var/lib/imstack/maintenance/on";
 
-function securityHeaders(spec: NginxSpec): string {
-    const csp = [
+/** Content-Security-Policy directives; script-src is the only one that differs by route. */
+function csp(scriptSrc: string): string {
+    return [
         "default-src 'self'",
-        "script-src 'self' 'unsafe-inline'",
+        scriptSrc,
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob:",
         "connect-src 'self' ws: wss:",
@@ -50,16 +51,36 @@ function securityHeaders(spec: NginxSpec): string {
         "form-action 'self'",
         "frame-ancestors 'none'",
     ].join("; ");
+}
+
+/** The web client's build has no inline script, so everything but the Next.js app gets this. */
+export const STRICT_SCRIPT_SRC = "script-src 'self'";
+/**
+ * Next.js streams its render payload in inline <script> elements whose text changes with every
+ * response (`self.__next_f.push(...)`), so hashes cannot cover them, and nonces would need a
+ * middleware in the app that makes every page dynamic. The relaxation is therefore scoped to
+ * the admin app's routes.
+ */
+export const NEXT_SCRIPT_SRC = "script-src 'self' 'unsafe-inline'";
+
+/** Picks the CSP by the (possibly rewritten) URI, so error pages always get the strict one. */
+function cspMap(spec: NginxSpec): string {
+    const lines = [`default "${csp(STRICT_SCRIPT_SRC)}";`];
+    if (spec.upstreams.next) lines.push(`"~^/next(/|$)" "${csp(NEXT_SCRIPT_SRC)}";`);
+    return `map $uri $imstack_csp {\n${indent(lines.join("\n"), 4)}\n}`;
+}
+
+function securityHeaders(spec: NginxSpec): string {
     const lines = [
         `add_header X-Content-Type-Options "nosniff" always;`,
         `add_header X-Frame-Options "DENY" always;`,
         `add_header Referrer-Policy "strict-origin-when-cross-origin" always;`,
         `add_header Permissions-Policy "camera=(), microphone=(), geolocation=(), payment=()" always;`,
         `add_header Cross-Origin-Opener-Policy "same-origin" always;`,
-        `add_header Content-Security-Policy "${csp}" always;`,
+        `add_header Content-Security-Policy $imstack_csp always;`,
     ];
     if (spec.tls) lines.push(`add_header Strict-Transport-Security "max-age=63072000; includeSubDomains" always;`);
-    return `# Included in every location: add_header in a location replaces the server's set.\n${lines.join("\n")}\n`;
+    return `# Included in every server and location: add_header in a location replaces the server's set,\n# and the server's set covers answers nginx gives before any location matched.\n${lines.join("\n")}\n`;
 }
 
 /** Headers the edge owns: an upstream's own copy is dropped so each arrives exactly once. */
@@ -141,8 +162,7 @@ function serverLocations(spec: NginxSpec): string {
         blocks.push(location("/next/_next/static/", [
             `set $next_upstream ${u.next}:${u.nextPort};`,
             proxy,
-            "expires 1y;",
-            "add_header Cache-Control \"public, max-age=31536000, immutable\" always;",
+            // Next.js marks its hashed build files immutable and answers conditional requests itself.
             "proxy_pass http://$next_upstream;",
         ], spec));
         blocks.push(location("/next", [
@@ -150,16 +170,18 @@ function serverLocations(spec: NginxSpec): string {
             `limit_req zone=imstack_general burst=${spec.burst} nodelay;`,
             `set $next_upstream ${u.next}:${u.nextPort};`,
             proxy,
+            // Admin pages carry signed-in data: no cache may keep them, whatever Next.js would send.
+            "proxy_hide_header Cache-Control;",
             "add_header Cache-Control \"no-store\" always;",
             "proxy_pass http://$next_upstream;",
         ], spec));
     }
     if (u.web) {
-        // Vite puts content hashes in every file name under /assets/, so only those are immutable.
+        // The web server knows which of its files are content-hashed and sets Cache-Control,
+        // ETag and Last-Modified itself; hashed assets skip the rate limit and maintenance.
         blocks.push(location("/assets/", [
             `set $web_upstream ${u.web}:${u.webPort};`,
             proxy,
-            "add_header Cache-Control \"public, max-age=31536000, immutable\" always;",
             "proxy_pass http://$web_upstream;",
         ], spec));
         blocks.push(location("/", [
@@ -167,41 +189,106 @@ function serverLocations(spec: NginxSpec): string {
             `limit_req zone=imstack_general burst=${spec.burst} nodelay;`,
             `set $web_upstream ${u.web}:${u.webPort};`,
             proxy,
-            "add_header Cache-Control \"no-cache\" always;",
             "proxy_pass http://$web_upstream;",
         ], spec));
     } else {
         blocks.push(location("/", [...maintenanceCheck(), "return 404;"], spec));
     }
-    blocks.push(location("= /_imstack/errors/maintenance.html", [
-        "internal;",
-        "root /usr/share/nginx/imstack;",
-        "add_header Retry-After \"60\" always;",
-        "add_header Cache-Control \"no-store\" always;",
-    ], spec));
-    blocks.push(location("= /_imstack/errors/429.json", [
-        "internal;",
-        "default_type application/json;",
-        "add_header Retry-After \"1\" always;",
-        "return 429 '{\"error\":\"rate_limited\",\"message\":\"too many requests, slow down\"}';",
-    ], spec));
-    blocks.push(location("= /_imstack/errors/502.json", [
-        "internal;",
-        "default_type application/json;",
-        "return 502 '{\"error\":\"upstream_unavailable\",\"message\":\"the service is starting or unavailable, retry shortly\"}';",
-    ], spec));
     return blocks.join("\n");
 }
 
-function serverBlock(spec: NginxSpec, listen: string[]): string {
+/**
+ * Multipart framing (boundary lines, part headers) on top of the file itself. nginx admits the
+ * upload limit plus this, so a file of exactly the limit passes, and the backend enforces the
+ * file's own size (apps/backend allows the same framing before it counts the file).
+ */
+export const MULTIPART_OVERHEAD_KB = 64;
+
+/** Where the restore flow's maintenance page and nginx's own answers live inside the container. */
+const ERRORS_URI = "/_imstack/errors";
+const ERRORS_ROOT = "/usr/share/nginx/imstack";
+
+/**
+ * Requests whose clients expect JSON (docs/api.md): the API, the websocket and /health. Matched
+ * on the request line, which nginx has even when it refuses the URI itself as malformed.
+ */
+const API_REQUEST_LINE = "~^[A-Z]+ /(api/|(ws|health)[? ])";
+
+interface EdgeError {
+    readonly status: number;
+    /** nginx's internal codes answered with this status (494: header too large, 497: HTTP to the HTTPS port). */
+    readonly catches: readonly number[];
+    readonly error: string;
+    readonly message: string;
+    readonly title: string;
+}
+
+function edgeErrors(spec: NginxSpec, tlsServer: boolean): EdgeError[] {
+    return [
+        { status: 400, catches: [400, 494, ...(tlsServer ? [497] : [])], error: "bad_request", title: "Bad request", message: "the request is malformed" },
+        { status: 413, catches: [413], error: "payload_too_large", title: "Request too large", message: `the request body exceeds the ${spec.uploadMb} MB upload limit` },
+        { status: 414, catches: [414], error: "uri_too_long", title: "URI too long", message: "the request URI is too long" },
+    ];
+}
+
+const MAINTENANCE = {
+    error: "maintenance",
+    message: "the service is down for maintenance and will be back shortly",
+    retryAfterSeconds: 60,
+};
+
+function jsonBody(error: string, message: string): string {
+    return JSON.stringify({ error, message });
+}
+
+function htmlBody(title: string, message: string): string {
+    return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><p>${message.charAt(0).toUpperCase()}${message.slice(1)}.</p></body></html>`;
+}
+
+/** An nginx single-quoted string; the bodies above never hold a quote or a backslash. */
+function quoted(text: string): string {
+    if (/['\\]/.test(text)) throw new Error(`nginx renderer: ${JSON.stringify(text)} cannot be a quoted return body`);
+    return `'${text}'`;
+}
+
+/**
+ * nginx's own answers: JSON `{error, message}` on API routes and HTML on pages for malformed
+ * requests, bodies over the limit and maintenance; JSON for rate limits and unreachable
+ * upstreams everywhere. Each is an internal location, so it carries the security headers.
+ */
+function errorHandling(spec: NginxSpec, tlsServer: boolean): { directives: string[]; locations: string[] } {
+    const directives: string[] = [];
+    const locations: string[] = [];
+    const page = (name: string, body: string[]) => locations.push(location(`= ${ERRORS_URI}/${name}`, ["internal;", ...body], spec));
+    for (const e of edgeErrors(spec, tlsServer)) {
+        directives.push(`error_page ${e.catches.join(" ")} ${ERRORS_URI}/${e.status}.$imstack_error_format;`);
+        page(`${e.status}.json`, ["default_type application/json;", `return ${e.status} ${quoted(jsonBody(e.error, e.message))};`]);
+        page(`${e.status}.html`, ["default_type text/html;", `return ${e.status} ${quoted(htmlBody(e.title, e.message))};`]);
+    }
+    const maintenanceHeaders = [`add_header Retry-After "${MAINTENANCE.retryAfterSeconds}" always;`, `add_header Cache-Control "no-store" always;`];
+    directives.push(`error_page 503 ${ERRORS_URI}/503.$imstack_error_format;`);
+    page("503.json", ["default_type application/json;", ...maintenanceHeaders, `return 503 ${quoted(jsonBody(MAINTENANCE.error, MAINTENANCE.message))};`]);
+    // The page is a file so the restore flow's page can be read and changed without a render.
+    page("503.html", [`root ${ERRORS_ROOT};`, ...maintenanceHeaders]);
+    directives.push(`error_page 429 ${ERRORS_URI}/429.json;`);
+    page("429.json", ["default_type application/json;", `add_header Retry-After "1" always;`,
+        `return 429 ${quoted(jsonBody("rate_limited", "too many requests, slow down"))};`]);
+    directives.push(`error_page 502 504 ${ERRORS_URI}/502.json;`);
+    page("502.json", ["default_type application/json;",
+        `return 502 ${quoted(jsonBody("upstream_unavailable", "the service is starting or unavailable, retry shortly"))};`]);
+    return { directives, locations };
+}
+
+function serverBlock(spec: NginxSpec, listen: string[], tlsServer: boolean): string {
+    const errors = errorHandling(spec, tlsServer);
     const body = [
         ...listen,
         `server_name ${spec.serverName};`,
-        `client_max_body_size ${spec.uploadMb}m;`,
-        "error_page 503 /_imstack/errors/maintenance.html;",
-        "error_page 429 /_imstack/errors/429.json;",
-        "error_page 502 504 /_imstack/errors/502.json;",
+        `include ${spec.confDir}/snippets/security-headers.conf;`,
+        `client_max_body_size ${spec.uploadMb * 1024 + MULTIPART_OVERHEAD_KB}k;`,
+        ...errors.directives,
         serverLocations(spec),
+        ...errors.locations,
     ].join("\n");
     return `server {\n${indent(body, 4)}\n}`;
 }
@@ -210,20 +297,24 @@ export function renderNginx(spec: NginxSpec): RenderedNginx {
     validateSpec(spec);
     const servers: string[] = [];
     if (spec.tls) {
+        const redirectErrors = errorHandling(spec, false);
         servers.push(`server {\n${indent([
             "listen 80 default_server;",
             `server_name ${spec.serverName};`,
+            `include ${spec.confDir}/snippets/security-headers.conf;`,
+            ...redirectErrors.directives,
             location("/", ["return 301 https://$host$request_uri;"], spec),
+            ...redirectErrors.locations,
         ].join("\n"), 4)}\n}`);
         servers.push(serverBlock(spec, [
             "listen 443 ssl http2 default_server;",
             `ssl_certificate ${spec.tls.certPath};`,
             `ssl_certificate_key ${spec.tls.keyPath};`,
             `include ${spec.confDir}/snippets/tls.conf;`,
-        ]));
+        ], true));
     } else {
         // IPv4 only: IPv6 is often disabled inside containers and `listen [::]` then fails to start.
-        servers.push(serverBlock(spec, ["listen 80 default_server;"]));
+        servers.push(serverBlock(spec, ["listen 80 default_server;"], false));
     }
 
     const main = `# Rendered by imstack (nginx/render.ts). Do not edit in the container; change config and run up.
@@ -264,6 +355,14 @@ http {
         '' close;
     }
 
+    # nginx's own error answers: JSON for API clients, HTML for browsers on pages.
+    map $request $imstack_error_format {
+        default html;
+        "${API_REQUEST_LINE}" json;
+    }
+
+${indent(cspMap(spec), 4)}
+
     limit_req_zone $binary_remote_addr zone=imstack_general:10m rate=${spec.requestsPerSecond}r/s;
     limit_req_zone $binary_remote_addr zone=imstack_auth:10m rate=${spec.authRequestsPerMinute}r/m;
     limit_req_status 429;
@@ -295,7 +394,7 @@ ssl_session_tickets off;
         "/etc/nginx/nginx.conf": main,
         [`${spec.confDir}/snippets/security-headers.conf`]: securityHeaders(spec),
         [`${spec.confDir}/snippets/proxy.conf`]: proxyHeaders(),
-        "/usr/share/nginx/imstack/_imstack/errors/maintenance.html": maintenance,
+        [`${ERRORS_ROOT}${ERRORS_URI}/503.html`]: maintenance,
     };
     if (spec.tls) files[`${spec.confDir}/snippets/tls.conf`] = tls;
     return { files };

@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { NginxSpec, renderNginx } from "../../nginx/render";
+import { MULTIPART_OVERHEAD_KB, NginxSpec, renderNginx } from "../../nginx/render";
 import { PROJECT_DIR } from "./helpers/stackFiles";
 import { runStack } from "./helpers/runStack";
 import { stackConfig } from "./helpers/stackFiles";
@@ -44,6 +44,18 @@ function nginxTest(files: Record<string, string>): { ok: boolean; output: string
     return { ok: r.status === 0, output };
 }
 
+/** The body of `location <match> {...}`, braces of nested blocks included. */
+function locationBody(conf: string, match: string): string {
+    const start = conf.indexOf(`location ${match} {`);
+    assert.ok(start >= 0, `no location ${match}`);
+    let depth = 0;
+    for (let i = conf.indexOf("{", start); i < conf.length; i++) {
+        if (conf[i] === "{") depth++;
+        if (conf[i] === "}" && --depth === 0) return conf.slice(conf.indexOf("{", start) + 1, i);
+    }
+    throw new Error(`location ${match} is not closed`);
+}
+
 function selfSignedPair(): { cert: string; key: string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "imstack-tls-"));
     execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
@@ -71,18 +83,57 @@ describe("nginx renderer", function () {
         for (const m of conf.matchAll(/proxy_pass ([^;]+);/g)) assert.match(m[1], /^http:\/\/\$\w+_upstream/);
     });
 
-    it("includes the security headers in every location, always, and hides the version", function () {
-        const r = renderNginx(spec());
-        const conf = r.files["/etc/nginx/nginx.conf"];
-        const locations = conf.match(/location [^{]+\{/g)!;
-        const includes = conf.match(/include \/etc\/nginx\/imstack\/snippets\/security-headers\.conf;/g)!;
-        assert.strictEqual(includes.length, locations.length);
-        assert.match(conf, /server_tokens off;/);
-        const headers = r.files["/etc/nginx/imstack/snippets/security-headers.conf"];
-        for (const h of ["X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Content-Security-Policy", "Permissions-Policy"]) {
-            assert.match(headers, new RegExp(`add_header ${h} .* always;`), h);
+    it("includes the security headers in every server and location, always, and hides the version", function () {
+        for (const tls of [undefined, { certPath: "/etc/nginx/tls/cert.pem", keyPath: "/etc/nginx/tls/key.pem" }]) {
+            const r = renderNginx(spec({ tls }));
+            const conf = r.files["/etc/nginx/nginx.conf"];
+            const blocks = conf.match(/(location [^{]+|server )\{/g)!;
+            const includes = conf.match(/include \/etc\/nginx\/imstack\/snippets\/security-headers\.conf;/g)!;
+            assert.strictEqual(includes.length, blocks.length);
+            assert.match(conf, /server_tokens off;/);
+            const headers = r.files["/etc/nginx/imstack/snippets/security-headers.conf"];
+            for (const h of ["X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Content-Security-Policy", "Permissions-Policy"]) {
+                assert.match(headers, new RegExp(`add_header ${h} .* always;`), h);
+            }
+            assert.strictEqual(headers.includes("Strict-Transport-Security"), tls !== undefined, "HSTS only over HTTPS");
         }
-        assert.ok(!headers.includes("Strict-Transport-Security"), "no HSTS over plain HTTP");
+    });
+
+    it("allows inline scripts only on the Next.js app's routes", function () {
+        const conf = renderNginx(spec()).files["/etc/nginx/nginx.conf"];
+        const map = /map \$uri \$imstack_csp \{([^}]*)\}/.exec(conf)![1];
+        const entries = [...map.matchAll(/^\s*(\S+) "([^"]*)";$/gm)].map((m) => [m[1], m[2]]);
+        assert.deepStrictEqual(entries.map(([k]) => k), ["default", '"~^/next(/|$)"']);
+        const scriptSrc = (policy: string) => policy.split("; ").find((d) => d.startsWith("script-src"));
+        assert.strictEqual(scriptSrc(entries[0][1]), "script-src 'self'");
+        assert.strictEqual(scriptSrc(entries[1][1]), "script-src 'self' 'unsafe-inline'");
+        assert.strictEqual(entries[0][1].replace("script-src 'self'", ""), entries[1][1].replace("script-src 'self' 'unsafe-inline'", ""), "only script-src differs");
+        const noNext = renderNginx(spec({ upstreams: { ...spec().upstreams, next: undefined } })).files["/etc/nginx/nginx.conf"];
+        assert.ok(!noNext.includes("script-src 'self' 'unsafe-inline'"), "no relaxed CSP without the Next.js app");
+    });
+
+    it("answers its own 400, 413 and 414 as JSON on API routes and HTML on pages, and maintenance likewise", function () {
+        const conf = renderNginx(spec({ uploadMb: 25 })).files["/etc/nginx/nginx.conf"];
+        const format = /map \$request \$imstack_error_format \{([^}]*)\}/.exec(conf)![1];
+        const json = new RegExp(/"~(.*)" json;/.exec(format)![1]);
+        for (const line of ["GET /api/me HTTP/1.1", "POST /api/auth/login HTTP/1.1", "GET /ws?token=x HTTP/1.1", "GET /health HTTP/1.1", "GET /api/me%zz HTTP/1.1"]) assert.match(line, json, line);
+        for (const line of ["GET / HTTP/1.1", "GET /next/ HTTP/1.1", "GET /apiary HTTP/1.1", "GET /healthz HTTP/1.1", "GARBAGE"]) assert.doesNotMatch(line, json, line);
+        for (const status of [400, 413, 414, 503]) {
+            assert.match(conf, new RegExp(`error_page ${status}( \\d+)* /_imstack/errors/${status}\\.\\$imstack_error_format;`), `error_page ${status}`);
+            const jsonPage = new RegExp(`location = /_imstack/errors/${status}\\.json \\{[^}]*internal;[^}]*default_type application/json;[^}]*return ${status} '(\\{[^']*\\})';`).exec(conf);
+            assert.ok(jsonPage, `${status}.json`);
+            const body = JSON.parse(jsonPage[1]) as { error: string; message: string };
+            assert.ok(body.error && body.message, jsonPage[1]);
+            assert.match(conf, new RegExp(`location = /_imstack/errors/${status}\\.html \\{[^}]*internal;`), `${status}.html`);
+        }
+        assert.match(conf, /error_page 400 494 /, "a header too large is a 400 too");
+        assert.match(conf, /"payload_too_large","message":"the request body exceeds the 25 MB upload limit"/);
+        assert.match(conf, /location = \/_imstack\/errors\/503\.json \{[^}]*Retry-After "60"[^}]*"error":"maintenance"/);
+        const files = renderNginx(spec()).files;
+        assert.match(files["/usr/share/nginx/imstack/_imstack/errors/503.html"], /maintenance/i);
+        const tls = renderNginx(spec({ tls: { certPath: "/c", keyPath: "/k" } })).files["/etc/nginx/nginx.conf"];
+        assert.match(tls, /error_page 400 494 497 /, "plain HTTP sent to the HTTPS port is a 400");
+        assert.strictEqual(tls.match(/error_page 413 /g)!.length, 2, "the redirect server answers the same way");
     });
 
     it("rate-limits with 429 and a tighter zone on /api/auth/", function () {
@@ -93,12 +144,20 @@ describe("nginx renderer", function () {
         assert.match(conf, /location \/api\/auth\/ \{[\s\S]*?limit_req zone=imstack_auth/);
     });
 
-    it("sets client_max_body_size to the upload limit, gzip on, and long caching only for hashed assets", function () {
+    it("admits the upload limit plus the multipart framing, and turns gzip on", function () {
         const conf = renderNginx(spec({ uploadMb: 25 })).files["/etc/nginx/nginx.conf"];
-        assert.match(conf, /client_max_body_size 25m;/);
+        assert.match(conf, new RegExp(`client_max_body_size ${25 * 1024 + MULTIPART_OVERHEAD_KB}k;`));
         assert.match(conf, /gzip on;/);
-        const immutable = [...conf.matchAll(/location ([^{]+)\{[^}]*immutable/gs)].map((m) => m[1].trim());
-        assert.deepStrictEqual(immutable.sort(), ["/assets/", "/next/_next/static/"]);
+    });
+
+    it("leaves caching of static files to the apps (one Cache-Control each) and stores no admin page", function () {
+        const conf = renderNginx(spec()).files["/etc/nginx/nginx.conf"];
+        const body = (loc: string) => locationBody(conf, loc);
+        for (const loc of ["/", "/assets/", "/next/_next/static/"]) {
+            assert.ok(!/Cache-Control|expires/.test(body(loc)), `${loc} sets its own caching: ${body(loc)}`);
+        }
+        assert.match(body("/next"), /proxy_hide_header Cache-Control;[\s\S]*add_header Cache-Control "no-store" always;/);
+        assert.ok(!/\bexpires\b/.test(conf), "no expires directive (it adds a second Cache-Control)");
     });
 
     it("with TLS: intermediate ciphers, HTTP redirect, HSTS", function () {

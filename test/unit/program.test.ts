@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../../components/config";
+import { MULTIPART_OVERHEAD_KB } from "../../nginx/render";
 import { isSecretValue, plainParts, Recorded, unwrap } from "./helpers/recordingMocks";
 import { MockRun, runStack } from "./helpers/runStack";
 import { stackConfig } from "./helpers/stackFiles";
@@ -235,7 +236,7 @@ for (const stackName of ["dev", "prod"] as const) {
             const nginx = run.mocks.container("nginx");
             const uploads = unwrap(nginx.inputs.uploads) as Array<{ file: string; content: string }>;
             const conf = uploads.find((u) => u.file === "/etc/nginx/nginx.conf")!.content;
-            assert.match(conf, new RegExp(`client_max_body_size ${config.limits.uploadMb}m;`));
+            assert.match(conf, new RegExp(`client_max_body_size ${config.limits.uploadMb * 1024 + MULTIPART_OVERHEAD_KB}k;`));
             for (const loc of ["location = /health", "location /api/", "location = /ws", "location /next", "location /"]) {
                 assert.ok(conf.includes(loc), loc);
             }

@@ -68,6 +68,33 @@ async function statFile(file) {
 }
 
 /**
+ * A weak validator from size and modification time, as nginx and most static servers make it:
+ * a rebuilt file gets a new one without the server reading the bytes.
+ * @param {fs.Stats} stat
+ */
+function etagOf(stat) {
+  return `W/"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+}
+
+/**
+ * RFC 9110 conditional GET: If-None-Match wins over If-Modified-Since, and entity tags compare
+ * weakly (a proxy that compresses the body turns "x" into W/"x").
+ * @param {http.IncomingMessage} req
+ * @param {string} etag
+ * @param {Date} mtime
+ */
+function notModified(req, etag, mtime) {
+  const opaque = (/** @type {string} */ tag) => tag.trim().replace(/^W\//, '');
+  const noneMatch = req.headers['if-none-match'];
+  if (noneMatch !== undefined) {
+    return noneMatch.trim() === '*' || noneMatch.split(',').some((t) => opaque(t) === opaque(etag));
+  }
+  const since = Date.parse(req.headers['if-modified-since'] ?? '');
+  // HTTP dates have whole seconds; the file's mtime has milliseconds.
+  return Number.isFinite(since) && Math.floor(mtime.getTime() / 1000) * 1000 <= since;
+}
+
+/**
  * @param {{ root: string }} opts
  * @returns {http.Server}
  */
@@ -122,13 +149,22 @@ function createStaticServer(opts) {
       }
     }
     // Vite puts content hashes in /assets/ file names, so those never change; index.html must
-    // be revalidated so a deploy takes effect at once.
+    // be revalidated so a deploy takes effect at once (and a 304 keeps that cheap).
     const immutable = file.startsWith(path.join(root, 'assets') + path.sep);
+    const validators = {
+      'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+      ETag: etagOf(stat),
+      'Last-Modified': stat.mtime.toUTCString(),
+    };
+    if (notModified(req, validators.ETag, stat.mtime)) {
+      res.writeHead(304, validators);
+      res.end();
+      return;
+    }
     res.writeHead(200, {
+      ...validators,
       'Content-Type': contentType(file),
       'Content-Length': stat.size,
-      'Last-Modified': stat.mtime.toUTCString(),
-      'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
       'X-Content-Type-Options': 'nosniff',
     });
     if (req.method === 'HEAD') {
@@ -141,7 +177,7 @@ function createStaticServer(opts) {
   }
 }
 
-module.exports = { createStaticServer, resolveSafePath, contentType };
+module.exports = { createStaticServer, resolveSafePath, contentType, notModified };
 
 if (require.main === module) {
   const port = Number(process.env.PORT ?? 5173);
