@@ -64,10 +64,11 @@ export class BackupJob extends pulumi.ComponentResource {
             `RETENTION_DAYS=${b.retentionDays}`, `KEEP_LAST=${b.keepLast}`,
             `BACKUP_COMPONENTS=${components}`,
         ];
-        if (b.encrypt) {
-            envs.push(pulumi.interpolate`BACKUP_KEY=${args.backupKey}`);
-            envs.push(pulumi.interpolate`BACKUP_PREVIOUS_KEYS=${args.backupPreviousKeys}`);
-        }
+        // The key goes to the job either way: with backup.encrypt false it still MACs the plain
+        // archives, so a forged one is refused (automation/backup/mac.ts).
+        envs.push(`BACKUP_ENCRYPT=${b.encrypt}`);
+        envs.push(pulumi.interpolate`BACKUP_KEY=${args.backupKey}`);
+        envs.push(pulumi.interpolate`BACKUP_PREVIOUS_KEYS=${args.backupPreviousKeys}`);
         if (b.includeRedis) {
             envs.push("REDIS_HOST=redis", "REDIS_PORT=6379", pulumi.interpolate`REDIS_PASSWORD=${args.redisPassword}`);
         }

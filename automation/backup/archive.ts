@@ -7,8 +7,9 @@ import { Readable, Transform, TransformCallback, Writable } from 'stream';
 import { pipeline } from 'stream/promises';
 import * as zlib from 'zlib';
 import * as tar from 'tar-stream';
-import { DecryptError, DecryptStream, EncryptStream, isEncryptedHeader } from './crypto';
-import { ArchiveRejected, ManifestEntry } from './manifest';
+import { archiveFormat, damagedHeader, DecryptError, DecryptStream, EncryptStream, HEADER_LEN } from './crypto';
+import { AttributeDigest, macEntry } from './mac';
+import { ArchiveRejected, MAC_ENTRY, ManifestEntry, RejectionCode } from './manifest';
 
 export interface EntryDigest {
   readonly size: number;
@@ -36,8 +37,13 @@ export class HashCounter extends Transform {
 export interface ArchiveWriterOptions {
   /** Final path; data goes to `<path>.partial` and is renamed only when complete. */
   readonly path: string;
-  /** Encrypts with AES-256-GCM (STREAM) when set. */
+  /**
+   * The stack's key: the archive is encrypted with AES-256-GCM (STREAM) under it, or, with
+   * `encrypt: false`, written plain and ended with the keyed MAC (mac.ts). Unset: plain, no MAC.
+   */
   readonly backupKey?: string;
+  /** Default true; false writes a plain archive that the MAC authenticates. */
+  readonly encrypt?: boolean;
   readonly gzipLevel?: number;
   readonly onBytes?: (n: number) => void;
 }
@@ -46,12 +52,15 @@ export class ArchiveWriter {
   private readonly pack = tar.pack();
   private readonly done: Promise<void>;
   private readonly entries: ManifestEntry[] = [];
+  /** Set when the archive is plain and MACed: every entry's own attributes go into it. */
+  private readonly attributes?: AttributeDigest;
   readonly partialPath: string;
 
   constructor(private readonly opts: ArchiveWriterOptions) {
     this.partialPath = `${opts.path}.partial`;
     const stages: (NodeJS.ReadableStream | NodeJS.WritableStream)[] = [this.pack as unknown as Readable, zlib.createGzip({ level: opts.gzipLevel ?? 0, chunkSize: 256 * 1024 })];
-    if (opts.backupKey) stages.push(new EncryptStream(opts.backupKey));
+    if (opts.backupKey && opts.encrypt !== false) stages.push(new EncryptStream(opts.backupKey));
+    else if (opts.backupKey) this.attributes = new AttributeDigest();
     stages.push(createWriteStream(this.partialPath, { mode: 0o600 }));
     this.done = (pipeline as (...s: unknown[]) => Promise<void>)(...stages);
     // Avoid an unhandled rejection before finish() awaits it; the error resurfaces there.
@@ -61,6 +70,7 @@ export class ArchiveWriter {
   /** Adds an entry whose size is known; the stream must deliver exactly `size` bytes. */
   async addStream(name: string, size: number, source: Readable, pax?: Record<string, string>): Promise<EntryDigest> {
     const hasher = new HashCounter(this.opts.onBytes);
+    this.attributes?.add(name, pax);
     await new Promise<void>((resolve, reject) => {
       const header: Partial<tar.Header> & { name: string } = { name, size, mode: 0o600, mtime: new Date(0), type: 'file' };
       if (pax) header.pax = pax;
@@ -93,11 +103,17 @@ export class ArchiveWriter {
     return this.entries;
   }
 
-  /** Writes the last entry (not listed in itself), finishes the stream and renames into place. */
+  /**
+   * Writes the last entry (not listed in itself) and, in a MACed plain archive, its MAC; then
+   * finishes the stream and renames into place.
+   */
   async finish(lastName: string, last: Buffer): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.pack.entry({ name: lastName, size: last.length, mode: 0o600, mtime: new Date(0) }, last, (err?: Error | null) => (err ? reject(err) : resolve()));
-    });
+    const put = (name: string, data: Buffer): Promise<void> =>
+      new Promise<void>((resolve, reject) => {
+        this.pack.entry({ name, size: data.length, mode: 0o600, mtime: new Date(0) }, data, (err?: Error | null) => (err ? reject(err) : resolve()));
+      });
+    await put(lastName, last);
+    if (this.attributes) await put(MAC_ENTRY, macEntry(this.opts.backupKey as string, last, this.attributes.digest()));
     this.pack.finalize();
     await this.done;
     await fsp.rename(this.partialPath, this.opts.path);
@@ -116,6 +132,36 @@ export interface ReadEntry {
   readonly pax: Readonly<Record<string, string>>;
 }
 
+export interface ReadOptions {
+  readonly onBytes?: (n: number) => void;
+  /** Told whether the archive is encrypted before any entry is read; may throw to refuse it. */
+  readonly onFormat?: (encrypted: boolean) => void;
+}
+
+/** Opens the archive and judges its first bytes: encrypted, plain, or refused with a reason. */
+async function openFormat(path: string): Promise<boolean> {
+  let fh;
+  try {
+    fh = await fsp.open(path, 'r');
+  } catch (e) {
+    throw new ArchiveRejected('missing-file', `cannot open archive ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const first = Buffer.alloc(HEADER_LEN);
+  const { bytesRead } = await fh.read(first, 0, HEADER_LEN, 0).finally(() => fh.close());
+  const format = archiveFormat(first.subarray(0, bytesRead));
+  const enc = path.endsWith('.enc');
+  if (format === 'damaged-header') throw translateReadError(damagedHeader('its magic bytes'));
+  if (format === 'plain' && enc) throw new ArchiveRejected('malformed', 'file is named .enc but is a plain (unencrypted) archive');
+  if (format === 'unknown') {
+    if (bytesRead < 2) throw new ArchiveRejected('truncated', `archive is truncated: it holds only ${bytesRead} bytes`);
+    throw new ArchiveRejected(
+      enc ? 'damaged-header' : 'malformed',
+      enc ? "the archive's first bytes are damaged: it is neither an encrypted nor a plain imstack archive" : 'not an imstack archive, or a corrupt one: neither gzip nor encrypted (are its first bytes damaged?)',
+    );
+  }
+  return format === 'encrypted';
+}
+
 /**
  * Reads an archive entry by entry. `onEntry` must consume (or ignore) the stream; ignored
  * streams are drained. Every entry is hashed, and the digests are returned by name.
@@ -124,19 +170,10 @@ export async function readArchive(
   path: string,
   backupKey: string | readonly string[] | undefined,
   onEntry: (entry: ReadEntry, stream: Readable) => Promise<void>,
-  onBytes?: (n: number) => void,
+  opts: ReadOptions = {},
 ): Promise<Map<string, EntryDigest>> {
-  let fh;
-  try {
-    fh = await fsp.open(path, 'r');
-  } catch (e) {
-    throw new ArchiveRejected('missing-file', `cannot open archive ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const first = Buffer.alloc(8);
-  await fh.read(first, 0, 8, 0);
-  await fh.close();
-  const encrypted = isEncryptedHeader(first);
-  if (!encrypted && path.endsWith('.enc')) throw new ArchiveRejected('malformed', 'file is named .enc but is not an encrypted archive');
+  const encrypted = await openFormat(path);
+  opts.onFormat?.(encrypted);
 
   const seen = new Map<string, EntryDigest>();
   const extract = tar.extract();
@@ -159,6 +196,7 @@ export async function readArchive(
   })();
   // 1 MiB reads: a sixteenth of the events and buffer copies of the default 64 KiB.
   const reader = createReadStream(path, { highWaterMark: 1 << 20 });
+  const onBytes = opts.onBytes;
   if (onBytes) reader.on('data', (c: Buffer | string) => onBytes(c.length));
   const stages: (NodeJS.ReadableStream | NodeJS.WritableStream)[] = [reader];
   if (encrypted) stages.push(new DecryptStream(backupKey ?? ''));
@@ -172,12 +210,22 @@ export async function readArchive(
   return seen;
 }
 
+const DECRYPT_CODES: Readonly<Record<DecryptError['kind'], RejectionCode>> = {
+  truncated: 'truncated',
+  'damaged-header': 'damaged-header',
+  'wrong-key': 'wrong-key',
+  corrupt: 'tampered',
+  'unknown-version': 'format-version',
+  'not-encrypted': 'malformed',
+};
+
 function translateReadError(e: Error): Error {
   if (e instanceof ArchiveRejected) return e;
-  if (e instanceof DecryptError) return new ArchiveRejected('decrypt', e.message);
+  if (e instanceof DecryptError) return new ArchiveRejected(DECRYPT_CODES[e.kind], e.message);
   const code = (e as NodeJS.ErrnoException).code ?? '';
-  if (code.startsWith('Z_') || /unexpected end|incorrect header check|invalid/i.test(e.message)) {
-    return new ArchiveRejected('malformed', `archive is corrupt or truncated (${e.message})`);
+  if (/unexpected end/i.test(e.message)) return new ArchiveRejected('truncated', `archive is truncated: it ended early (${e.message})`);
+  if (code.startsWith('Z_') || /incorrect header check|invalid/i.test(e.message)) {
+    return new ArchiveRejected('malformed', `archive is corrupt (${e.message})`);
   }
   return e;
 }

@@ -1,14 +1,14 @@
 // Writes one archive: header.json, postgres.dump, objects/<key>..., redis.rdb, manifest.json.
 import { spawn } from 'child_process';
 import { promises as fsp } from 'fs';
-import { basename, join } from 'path';
+import { join } from 'path';
 import { ArchiveWriter } from './archive';
-import { BackupContext, nowOf, Progress } from './context';
+import { BackupContext, encrypts, nowOf, Progress, sealing } from './context';
 import { ArchiveHeader, BackupKind, Component, FORMAT_VERSION, HEADER_ENTRY, Manifest, MANIFEST_ENTRY, OBJECT_PREFIX, POSTGRES_ENTRY, REDIS_ENTRY } from './manifest';
 import { archiveFileName } from './naming';
 import { objectsForArchive, PAX_ETAG, PAX_META, s3Client } from './objects';
 import { dumpDatabase, pgDumpVersion } from './postgres';
-import { WORK_DIR, writeInfo, withLock } from './store';
+import { archiveInfo, WORK_DIR, writeInfo, withLock } from './store';
 
 export interface BackupOptions {
   readonly components: readonly Component[];
@@ -65,7 +65,7 @@ export async function sealArchive(
   const manifest: Manifest = { ...header, ...content, database: ctx.postgres?.database, bucket: ctx.s3?.bucket, entries: writer.written() };
   await writer.finish(MANIFEST_ENTRY, Buffer.from(JSON.stringify(manifest)));
   const bytes = (await fsp.stat(path)).size;
-  await writeInfo(path, { file: basename(path), stack: ctx.stack, createdAt: header.createdAt, components: header.components, kind: header.kind, encrypted: Boolean(ctx.backupKey), bytes, objectCount: content.objectCount });
+  await writeInfo(path, archiveInfo(path, header, content.objectCount, encrypts(ctx), bytes));
   return { manifest, bytes };
 }
 
@@ -77,13 +77,12 @@ export async function backupUnlocked(ctx: BackupContext, opts: BackupOptions): P
   if (components.includes('postgres') && !ctx.postgres) throw new Error('component postgres requested but no postgres connection is configured');
   if (components.includes('minio') && !ctx.s3) throw new Error('component minio requested but no S3 target is configured');
   await fsp.mkdir(ctx.backupDir, { recursive: true });
-  const encrypted = Boolean(ctx.backupKey);
-  const { file, createdAt } = await freeName(ctx, nowOf(ctx), encrypted);
+  const { file, createdAt } = await freeName(ctx, nowOf(ctx), encrypts(ctx));
   const path = join(ctx.backupDir, file);
   const work = join(ctx.backupDir, WORK_DIR, file);
   await fsp.mkdir(work, { recursive: true });
   const progress = new Progress(ctx, 'backup');
-  const writer = new ArchiveWriter({ path, backupKey: ctx.backupKey, gzipLevel: ctx.gzipLevel, onBytes: (n) => progress.add(n) });
+  const writer = new ArchiveWriter({ path, ...sealing(ctx), gzipLevel: ctx.gzipLevel, onBytes: (n) => progress.add(n) });
   const header: ArchiveHeader = { formatVersion: FORMAT_VERSION, stack: ctx.stack, createdAt: createdAt.toISOString(), components, kind: opts.kind ?? 'manual' };
   const tools: Record<string, string> = { node: process.version };
   let rowCounts: Record<string, number> = {};

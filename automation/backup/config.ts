@@ -3,6 +3,7 @@ import { BackupContext, RemoteTarget } from './context';
 import { ALL_COMPONENTS, Component } from './manifest';
 import { STACK_RE } from './naming';
 import { RetentionPolicy } from './retention';
+import { withSecretFiles } from './secretEnv';
 
 export interface JobSettings {
   readonly ctx: BackupContext;
@@ -13,6 +14,9 @@ export interface JobSettings {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** Set to "true" by imctl in the environment of one exec (--allow-unencrypted); see BackupContext.allowUnencrypted. */
+export const ALLOW_UNENCRYPTED_ENV = 'BACKUP_ALLOW_UNENCRYPTED';
 
 function str(env: Env, name: string, dflt?: string): string {
   const v = env[name];
@@ -59,13 +63,17 @@ function remoteFrom(env: Env, stack: string): RemoteTarget | undefined {
   };
 }
 
-export function settingsFromEnv(env: Env = process.env): JobSettings {
+export function settingsFromEnv(given: Env = process.env): JobSettings {
+  const env = withSecretFiles(given);
   const stack = str(env, 'STACK');
   if (!STACK_RE.test(stack)) throw new Error('environment variable STACK must be lowercase letters, digits and dashes');
   const ctx: BackupContext = {
     stack,
     backupDir: str(env, 'BACKUP_DIR', '/backups'),
     backupKey: env.BACKUP_KEY || undefined,
+    encrypt: bool(env, 'BACKUP_ENCRYPT', true),
+    // imctl sets this in the environment of one exec only (--allow-unencrypted), never the container's.
+    allowUnencrypted: bool(env, ALLOW_UNENCRYPTED_ENV, false),
     previousKeys: (env.BACKUP_PREVIOUS_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
     gzipLevel: int(env, 'BACKUP_GZIP_LEVEL', 0, 0),
     dumpCompression: int(env, 'PG_DUMP_COMPRESS', 1, 0),

@@ -22,8 +22,20 @@ export interface BackupContext {
   readonly stack: string;
   /** The backups volume (/backups in the job container). */
   readonly backupDir: string;
-  /** Empty or undefined: archives are not encrypted. */
+  /**
+   * The stack's backup key: archives are encrypted with it (or, with `encrypt: false`, written
+   * plain with a keyed MAC). Empty or undefined: archives are neither encrypted nor authenticated.
+   */
   readonly backupKey?: string;
+  /** Default true. False: new archives are plain but MACed with backupKey (`backup.encrypt: false`). */
+  readonly encrypt?: boolean;
+  /**
+   * Accept archives the stack's key does not authenticate: a plain archive although this stack
+   * encrypts, and a plain archive without a MAC (written before plain archives carried one).
+   * Set only for one explicit import (`imctl restore|backups verify --allow-unencrypted`).
+   * A MAC that is present but fails is refused regardless.
+   */
+  readonly allowUnencrypted?: boolean;
   /** Keys of earlier rotations: archives written before a rotation stay readable. */
   readonly previousKeys?: readonly string[];
   readonly postgres?: PgConnection;
@@ -40,6 +52,16 @@ export interface BackupContext {
 /** Keys to try when reading an archive: the current one first, then earlier rotations'. */
 export function decryptionKeys(ctx: BackupContext): string[] {
   return [ctx.backupKey ?? '', ...(ctx.previousKeys ?? [])].filter((k) => k.length > 0);
+}
+
+/** True when new archives are encrypted (the stack has a key and does not write plain ones). */
+export function encrypts(ctx: BackupContext): boolean {
+  return Boolean(ctx.backupKey) && ctx.encrypt !== false;
+}
+
+/** How ArchiveWriter seals this stack's archives: encrypted, or plain with the keyed MAC. */
+export function sealing(ctx: BackupContext): { backupKey?: string; encrypt: boolean } {
+  return { backupKey: ctx.backupKey, encrypt: encrypts(ctx) };
 }
 
 export function nowOf(ctx: BackupContext): Date {

@@ -36,13 +36,25 @@ export interface Manifest extends ArchiveHeader {
 
 export const HEADER_ENTRY = 'header.json';
 export const MANIFEST_ENTRY = 'manifest.json';
+/** Plain archives only: the keyed MAC of the manifest (see mac.ts); after the manifest, last. */
+export const MAC_ENTRY = 'manifest.hmac';
 export const POSTGRES_ENTRY = 'postgres.dump';
 export const REDIS_ENTRY = 'redis.rdb';
 export const OBJECT_PREFIX = 'objects/';
 
-/** Why an archive is refused; `code` is stable for callers and tests. */
+/**
+ * Why an archive is refused; `code` is stable for callers and tests. The encryption and MAC
+ * failures are told apart: `truncated` (ended early), `damaged-header`, `wrong-key` (an intact
+ * header whose key check matches none of the keys) and `tampered` (a chunk or the manifest fails
+ * authentication). `unencrypted`: a plain archive on a stack that encrypts; `unauthenticated`:
+ * a plain archive without a MAC; `name-taken`: a host file named like an archive with other content.
+ */
+export type RejectionCode =
+  | 'format-version' | 'wrong-stack' | 'checksum' | 'missing-entry' | 'unexpected-entry' | 'malformed' | 'dump-invalid' | 'missing-file'
+  | 'truncated' | 'damaged-header' | 'wrong-key' | 'tampered' | 'unencrypted' | 'unauthenticated' | 'name-taken';
+
 export class ArchiveRejected extends Error {
-  constructor(readonly code: 'format-version' | 'wrong-stack' | 'checksum' | 'missing-entry' | 'unexpected-entry' | 'malformed' | 'dump-invalid' | 'decrypt' | 'missing-file', message: string) {
+  constructor(readonly code: RejectionCode, message: string) {
     super(message);
     this.name = 'ArchiveRejected';
   }

@@ -15,7 +15,8 @@ import { join } from 'path';
 import { Readable, Transform } from 'stream';
 import { pipeline } from 'stream/promises';
 import { freeName } from './backup';
-import { BackupContext, nowOf, Progress } from './context';
+import { BackupContext, encrypts, nowOf, Progress } from './context';
+import { claimName, discardStaged, removeStaleIncoming, StagedArchive, stagedArchive } from './incoming';
 import { clearJournal, readJournal, RestoreJournal, RestorePhase, writeJournal } from './journal';
 import { ArchiveRejected, Component } from './manifest';
 import { formatTimestamp } from './naming';
@@ -24,7 +25,7 @@ import { BoundedTasks, DEFAULT_CONCURRENCY, listObjects, PAX_META, putObjectChec
 import { createStaging, databaseExists, databaseOid, dropDatabase, renameDatabases, restoreIntoStaging } from './postgres';
 import { BeforeEntry, readBefore, readObjectsFrom, saveObjects, writeBefore, writeSafetyArchive } from './safety';
 import { resolveArchive, SAFETY_LOCK, WORK_DIR, withLock } from './store';
-import { ArchivedObject, verifyPath } from './verify';
+import { ArchivedObject, keepVerified, verifyPath } from './verify';
 
 /** Supplied by the caller (imctl: nginx maintenance page + stopping/starting the backends). */
 export interface RestoreHooks {
@@ -193,6 +194,7 @@ export async function recoverInterruptedUnlocked(ctx: BackupContext, hooks: Rest
   for (const f of await fsp.readdir(ctx.backupDir).catch(() => [] as string[])) {
     if (f.endsWith('.partial')) await fsp.rm(join(ctx.backupDir, f), { force: true });
   }
+  await removeStaleIncoming(ctx.backupDir, nowOf(ctx));
   if (!j) {
     await fsp.rm(join(ctx.backupDir, RESTORE_WORK), { recursive: true, force: true });
     return undefined;
@@ -243,7 +245,16 @@ export async function restore(ctx: BackupContext, fileOrName: string, opts: Rest
     await step('verify');
     const path = await resolveArchive(ctx.backupDir, fileOrName);
     const wanted: Component[] = opts.postgresOnly ? ['postgres'] : opts.minioOnly ? ['minio'] : ['postgres', 'minio'];
-    const r = await restoreArchive(ctx, fileOrName, path, wanted, opts, step);
+    // A host copy is restored from where it landed and kept under its name once the pass has
+    // verified it; an archive of that name with the same bytes is simply used.
+    const staged = stagedArchive(ctx.backupDir, path);
+    let r: RestoreResult;
+    try {
+      const same = staged && (await claimName(staged)) === 'same';
+      r = await restoreArchive(ctx, fileOrName, same ? staged.final : path, wanted, opts, step, same ? undefined : staged);
+    } finally {
+      if (staged) await discardStaged(staged);
+    }
     if (opts.deferSafety) return r;
     await step('safety-archive');
     await recoverInterruptedUnlocked(ctx); // the journal is committed: this writes the safety archive
@@ -258,15 +269,18 @@ async function restoreArchive(
   wanted: readonly Component[],
   opts: RestoreOptions,
   step: (s: RestoreStep) => Promise<void>,
+  incoming?: StagedArchive,
 ): Promise<RestoreResult> {
   const hooks = opts.hooks ?? noHooks;
   const pg = wanted.includes('postgres') ? ctx.postgres : undefined;
   const now = nowOf(ctx);
   const ts = formatTimestamp(now).toLowerCase();
   const work = join(ctx.backupDir, RESTORE_WORK);
+  /** The archive being restored: `path`, or once a staged host copy is verified, where it is kept. */
+  let archive = path;
   let journal: RestoreJournal = {
     archive: path,
-    safety: (await freeName(ctx, now, Boolean(ctx.backupKey))).file,
+    safety: (await freeName(ctx, now, encrypts(ctx))).file,
     components: wanted,
     database: pg?.database,
     staging: pg ? `${pg.database}_restore_${ts}` : undefined,
@@ -364,7 +378,7 @@ async function restoreArchive(
       }
       if (file) kept.set(key, file);
     };
-    const { manifest } = await verifyPath(ctx, path, {
+    const verified = await verifyPath(ctx, path, {
       consumeObject: wanted.includes('minio') ? consumeObject : undefined,
       onDump: async () => {
         if (!pg) return;
@@ -384,7 +398,13 @@ async function restoreArchive(
             }
           : undefined,
     });
+    const { manifest } = verified;
     ctx.onProgress?.({ type: 'phase', phase: 'restore', detail: 'archive verified' });
+    if (incoming) {
+      // Verified: kept under its name; from here on (the safety archive reads it) the journal names that.
+      archive = (await keepVerified(incoming, verified, now.toISOString())).path;
+      await setPhase(journal.phase, { archive });
+    }
     await stagingReady;
     const components = wanted.filter((c) => manifest.components.includes(c));
     if (components.length === 0) throw new NotStarted(`backup ${fileOrName} holds ${manifest.components.join(', ')}; nothing to restore for ${wanted.join(', ')}`);
@@ -403,7 +423,7 @@ async function restoreArchive(
     const save = async (keys: string[]): Promise<void> => {
       if (!client || !ctx.s3 || keys.length === 0) return;
       const index = (journal.saved ?? []).length;
-      const file = join(work, `saved-${index + 1}.tar.gz${ctx.backupKey ? '.enc' : ''}`);
+      const file = join(work, `saved-${index + 1}.tar.gz${encrypts(ctx) ? '.enc' : ''}`);
       for (const [k, e] of await saveObjects(ctx, client, ctx.s3.bucket, keys, file)) saved.set(k, [e, index]);
       await setPhase(journal.phase, { saved: [...(journal.saved ?? []), file] });
     };
@@ -464,7 +484,7 @@ async function restoreArchive(
         }
       };
       const rest = new Set([...plan.upload].filter((k) => !kept.has(k)));
-      const r = await applyObjects(ctx, new Map([...archived].map(([k, a]) => [k, a.size])), [fromSpool, fromArchive(ctx, path, rest)], 'restore', opts.beforeUpload);
+      const r = await applyObjects(ctx, new Map([...archived].map(([k, a]) => [k, a.size])), [fromSpool, fromArchive(ctx, archive, rest)], 'restore', opts.beforeUpload);
       objects = { ...r, unchanged: plan.unchanged.size };
     }
 
@@ -481,7 +501,7 @@ async function restoreArchive(
     await hooks.leaveMaintenance();
     await step('done');
     return {
-      archive: path,
+      archive,
       safety: journal.safety,
       safetyPending: true,
       components,

@@ -13,7 +13,7 @@ import { Readable } from 'stream';
 import type * as Minio from 'minio';
 import { ArchiveWriter, readArchive } from './archive';
 import { sealArchive } from './backup';
-import { BackupContext, decryptionKeys, Progress } from './context';
+import { BackupContext, decryptionKeys, Progress, sealing } from './context';
 import { RestoreJournal } from './journal';
 import { ArchiveHeader, FORMAT_VERSION, HEADER_ENTRY, OBJECT_PREFIX, POSTGRES_ENTRY } from './manifest';
 import { parseArchiveName } from './naming';
@@ -49,7 +49,7 @@ export async function readBefore(work: string): Promise<BeforeEntry[]> {
  */
 export async function saveObjects(ctx: BackupContext, client: Minio.Client, bucket: string, keys: readonly string[], path: string): Promise<Map<string, string>> {
   const progress = new Progress(ctx, 'safety-copy');
-  const writer = new ArchiveWriter({ path, backupKey: ctx.backupKey, gzipLevel: ctx.gzipLevel, onBytes: (n) => progress.add(n) });
+  const writer = new ArchiveWriter({ path, ...sealing(ctx), gzipLevel: ctx.gzipLevel, onBytes: (n) => progress.add(n) });
   const etags = new Map<string, string>();
   try {
     for await (const o of objectsForArchive(client, bucket, DEFAULT_CONCURRENCY, [...keys].sort())) {
@@ -109,7 +109,7 @@ export async function writeSafetyArchive(ctx: BackupContext, j: RestoreJournal):
   }
   ctx.onProgress?.({ type: 'phase', phase: 'safety', detail: `writing ${j.safety} (the data as it was before the restore)` });
   const progress = new Progress(ctx, 'safety');
-  const writer = new ArchiveWriter({ path, backupKey: ctx.backupKey, gzipLevel: ctx.gzipLevel, onBytes: (n) => progress.add(n) });
+  const writer = new ArchiveWriter({ path, ...sealing(ctx), gzipLevel: ctx.gzipLevel, onBytes: (n) => progress.add(n) });
   const header: ArchiveHeader = { formatVersion: FORMAT_VERSION, stack: ctx.stack, createdAt: name.createdAt.toISOString(), components, kind: 'safety' };
   const tools: Record<string, string> = { node: process.version };
   const spool = join(ctx.backupDir, WORK_DIR, `safety-${j.safety}`);

@@ -2,7 +2,7 @@
 // lock that keeps a scheduled backup and a manual restore from running at the same time.
 import { promises as fsp } from 'fs';
 import { basename, join, resolve } from 'path';
-import { Component, ArchiveRejected, BackupKind } from './manifest';
+import { Component, ArchiveHeader, ArchiveRejected, BackupKind } from './manifest';
 import { parseArchiveName } from './naming';
 
 /** Stored next to each archive as `<archive>.info.json`; holds no secrets and no table names. */
@@ -29,6 +29,11 @@ export interface LocalArchive {
 }
 
 export const infoPath = (archivePath: string): string => `${archivePath}.info.json`;
+
+/** The info file's facts for the archive at `path`, from its (just written or verified) header. */
+export function archiveInfo(path: string, header: ArchiveHeader, objectCount: number, encrypted: boolean, bytes: number): ArchiveInfo {
+  return { file: basename(path), stack: header.stack, createdAt: header.createdAt, components: header.components, kind: header.kind, encrypted, bytes, objectCount };
+}
 export const WORK_DIR = '.work';
 
 export async function readInfo(archivePath: string): Promise<ArchiveInfo | undefined> {

@@ -1,9 +1,10 @@
-// imctl backups list | verify <file|name> | prune [--dry-run] | status
+// imctl backups list | verify <file|name> [--allow-unencrypted] | prune [--dry-run] | status
+import * as path from 'path';
 import type { Command } from 'commander';
 import type { App } from '../app';
 import { formatBytes } from '../cli/duration';
 import { renderTable } from '../cli/table';
-import { archiveInVolume } from '../backup/cli/archiveArg';
+import { ALLOW_UNENCRYPTED_HELP, ALLOW_UNENCRYPTED_WARNING, allowUnencryptedEnv, withArchiveInVolume } from '../backup/cli/archiveArg';
 import { exitCodeHelp } from '../backup/cli/errors';
 import { realExec, type ExecFactory } from '../backup/cli/factory';
 import { backupContainer, runJob } from '../backup/cli/jobClient';
@@ -73,14 +74,19 @@ export function registerBackups(program: Command, app: App, execFactory: ExecFac
   backups
     .command('verify')
     .description('fully verify an archive (decrypt, every sha256, pg_restore --list) without touching live data')
-    .argument('<file|name>', 'archive name in the backups volume, or a host path (copied in first)')
+    .argument('<file|name>', 'archive name in the backups volume, or a host path (copied in under a staging name, kept under its own only once verified)')
+    .option('--allow-unencrypted', ALLOW_UNENCRYPTED_HELP)
     .action(
-      app.action(async (ctx, args) => {
+      app.action(async (ctx, args, opts) => {
+        const allow = Boolean(opts.allowUnencrypted);
+        if (allow) await ctx.confirm(`Verify ${args[0]} and accept it even if this stack's key does not authenticate it? ${ALLOW_UNENCRYPTED_WARNING}`);
         const exec = execFactory();
         const job = await backupContainer(ctx);
-        const name = await archiveInVolume(ctx, exec, job, args[0]);
-        const r = (await runJob(ctx, exec, job, ['verify', name], { passThrough: ctx.out.json })) as { entries: number; objectCount: number; rowCounts: Record<string, number>; components: string[] };
+        const r = await withArchiveInVolume(ctx, exec, job, args[0], async (target) =>
+          (await runJob(ctx, exec, job, ['verify', target], { passThrough: ctx.out.json, env: allowUnencryptedEnv(allow) })) as { file: string; entries: number; objectCount: number; rowCounts: Record<string, number>; components: string[] },
+        );
         if (ctx.out.json) return ctx.out.data({ type: 'result', data: r });
+        const name = path.posix.basename(r.file);
         const rows = Object.values(r.rowCounts ?? {}).reduce((a, b) => a + b, 0);
         ctx.out.line(`${name}: OK (${r.components.join('+')}; ${r.entries} entries match their sha256, ${r.objectCount} objects, ${rows} rows; pg_restore accepts the dump)`);
       }),

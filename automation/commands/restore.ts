@@ -1,13 +1,14 @@
-// imctl restore <file|name> [--postgres-only|--minio-only] [--force]
+// imctl restore <file|name> [--postgres-only|--minio-only] [--allow-unencrypted] [--force]
 // The engine verifies the whole archive, saves what it will replace, then asks (over stdin) to
 // enter maintenance; imctl answers by switching nginx to its 503 page and stopping the
 // backends, and later by starting them, waiting for health and lifting the page. A failed
 // restore is rolled back by the engine and reported with its own exit code.
+import * as path from 'path';
 import type { Command } from 'commander';
 import type { App } from '../app';
 import { parseSeconds } from '../cli/duration';
 import { UsageError } from '../errors';
-import { archiveInVolume } from '../backup/cli/archiveArg';
+import { ALLOW_UNENCRYPTED_HELP, ALLOW_UNENCRYPTED_WARNING, allowUnencryptedEnv, withArchiveInVolume } from '../backup/cli/archiveArg';
 import { exitCodeHelp } from '../backup/cli/errors';
 import { realExec, type ExecFactory } from '../backup/cli/factory';
 import { backupContainer, runJob } from '../backup/cli/jobClient';
@@ -35,6 +36,7 @@ export function registerRestore(program: Command, app: App, execFactory: ExecFac
     .argument('<file|name>', 'archive name in the backups volume, or a host path (copied in first)')
     .option('--postgres-only', 'restore only the database')
     .option('--minio-only', 'restore only the objects')
+    .option('--allow-unencrypted', ALLOW_UNENCRYPTED_HELP)
     .option('-f, --force', 'do not ask for confirmation (same as --yes)')
     .option('--grace <duration>', 'time the backends get to stop', '30s')
     .option('--timeout <duration>', 'how long the backends get to become healthy afterwards', '120s')
@@ -46,22 +48,26 @@ export function registerRestore(program: Command, app: App, execFactory: ExecFac
         const exec = execFactory();
         const job = await backupContainer(ctx);
         const what = opts.postgresOnly ? 'the database' : opts.minioOnly ? 'the objects' : 'the database and the objects';
+        const allow = Boolean(opts.allowUnencrypted);
         if (!opts.force) {
           await ctx.confirm(
-            `Restore ${args[0]} into stack ${ctx.stack}? This replaces ${what}; the site shows a maintenance page meanwhile (a safety backup is taken first).`,
+            `Restore ${args[0]} into stack ${ctx.stack}? This replaces ${what}; the site shows a maintenance page meanwhile (a safety backup is taken first).${allow ? ` ${ALLOW_UNENCRYPTED_WARNING}` : ''}`,
             ctx.isProduction() ? ctx.stack : undefined,
           );
         }
-        const name = await archiveInVolume(ctx, exec, job, args[0]);
         const started = ctx.deps.now().getTime();
-        const r = (await runJob(ctx, exec, job, ['restore', name, '--hooks', 'stdio', '--defer-safety', ...(opts.postgresOnly ? ['--postgres-only'] : []), ...(opts.minioOnly ? ['--minio-only'] : [])], {
-          passThrough: ctx.out.json,
-          onHook: async (hook) => {
-            if (hook === 'enterMaintenance') await enterMaintenance(ctx, exec, timing);
-            else if (hook === 'leaveMaintenance') await leaveMaintenance(ctx, exec, timing);
-            else throw new Error(`unknown hook ${hook}`);
-          },
-        })) as RestoreAnswer;
+        const r = await withArchiveInVolume(ctx, exec, job, args[0], async (target) =>
+          (await runJob(ctx, exec, job, ['restore', target, '--hooks', 'stdio', '--defer-safety', ...(opts.postgresOnly ? ['--postgres-only'] : []), ...(opts.minioOnly ? ['--minio-only'] : [])], {
+            passThrough: ctx.out.json,
+            env: allowUnencryptedEnv(allow),
+            onHook: async (hook) => {
+              if (hook === 'enterMaintenance') await enterMaintenance(ctx, exec, timing);
+              else if (hook === 'leaveMaintenance') await leaveMaintenance(ctx, exec, timing);
+              else throw new Error(`unknown hook ${hook}`);
+            },
+          })) as RestoreAnswer,
+        );
+        const name = path.posix.basename(r.archive);
         if (ctx.out.json) return ctx.out.data({ type: 'result', data: r });
         const rows = Object.values(r.rowCounts ?? {}).reduce((a, b) => a + b, 0);
         const secs = ((ctx.deps.now().getTime() - started) / 1000).toFixed(1);

@@ -23,6 +23,9 @@ export interface ContainerExec {
   run(containerId: string, cmd: readonly string[], opts: ExecOptions, onLine: (line: ExecLine, send: SendLine) => void): Promise<number>;
   /** Copies the file at `containerPath` to `hostDir`; resolves with the host path. */
   copyOut(containerId: string, containerPath: string, hostDir: string): Promise<string>;
-  /** Copies a host file into `containerDir` (same base name). */
-  copyIn(containerId: string, hostFile: string, containerDir: string): Promise<void>;
+  /**
+   * Copies a host file into `containerDir` as `name` (default: its base name). `name` may hold
+   * folders (posix separators), which are created.
+   */
+  copyIn(containerId: string, hostFile: string, containerDir: string, name?: string): Promise<void>;
 }

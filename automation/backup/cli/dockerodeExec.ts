@@ -78,11 +78,13 @@ export class DockerodeExec implements ContainerExec {
     return dest;
   }
 
-  async copyIn(containerId: string, hostFile: string, containerDir: string): Promise<void> {
+  async copyIn(containerId: string, hostFile: string, containerDir: string, name = path.basename(hostFile)): Promise<void> {
     const st = await fs.promises.stat(hostFile);
     const pack = tar.pack();
     const upload = this.docker.getContainer(containerId).putArchive(pack as unknown as NodeJS.ReadableStream, { path: containerDir });
-    const entry = pack.entry({ name: path.basename(hostFile), size: st.size, mode: 0o640, mtime: st.mtime });
+    const parts = name.split('/');
+    for (let i = 1; i < parts.length; i++) pack.entry({ name: `${parts.slice(0, i).join('/')}/`, type: 'directory', mode: 0o700, mtime: st.mtime });
+    const entry = pack.entry({ name, size: st.size, mode: 0o640, mtime: st.mtime });
     await pipeline(fs.createReadStream(hostFile), entry);
     pack.finalize();
     try {

@@ -31,6 +31,8 @@ export interface JobRunOptions {
   onHook?: HookHandler;
   /** Pass events through as NDJSON (except the result, which the caller prints). */
   passThrough?: boolean;
+  /** Extra environment of this one exec (engine switches that must not live in the container's env). */
+  env?: Record<string, string>;
 }
 
 /** The stack's backup job container, running; anything else is an error that says what to do. */
@@ -88,7 +90,7 @@ export async function runJob(ctx: Ctx, exec: ContainerExec, job: ContainerSummar
     else humanEvent(ctx, e, last);
   };
   ctx.out.debug(`exec in ${job.name}: node ${JOB_MAIN} --json ${args.join(' ')}`);
-  const code = await exec.run(job.id, ['node', JOB_MAIN, '--json', ...args], { stdin: Boolean(opts.onHook) }, (line, send) => {
+  const code = await exec.run(job.id, ['node', JOB_MAIN, '--json', ...args], { stdin: Boolean(opts.onHook), env: opts.env }, (line, send) => {
     if (line.stream === 'stderr') return ctx.out.debug(`  [backup] ${line.text}`);
     let e: JobEvent;
     try {

@@ -1,6 +1,7 @@
 // imctl backup / backups / restore against fakes: what is exec'd in the job container, how
 // its NDJSON events are shown, the restore hooks (nginx flag, backends stopped and started),
-// confirmation, host-file copy-in, exit codes 12/13, and that no secret reaches the output.
+// confirmation, host-file copy-in under a staging name, --allow-unencrypted (asks first, reaches
+// the engine through the exec's environment), exit codes 12/13, and that no secret reaches the output.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -22,10 +23,10 @@ const SECRETS = { PGPASSWORD: 'pgADMINsecret4242', S3_SECRET_KEY: 'minioROOTsecr
 const ARCHIVE = 'backup_dev_20250101_020000.tar.gz.enc';
 
 class FakeExec implements ContainerExec {
-  calls: Array<{ id: string; cmd: string[]; stdin: boolean }> = [];
+  calls: Array<{ id: string; cmd: string[]; stdin: boolean; env?: Record<string, string> }> = [];
   replies: string[] = [];
   copiedOut: Array<{ path: string; dir: string }> = [];
-  copiedIn: Array<{ file: string; dir: string }> = [];
+  copiedIn: Array<{ file: string; dir: string; name?: string }> = [];
   nginxCode = 0;
   script: Script = async (_a, emit) => {
     emit({ type: 'result', data: {} });
@@ -34,11 +35,15 @@ class FakeExec implements ContainerExec {
   constructor(private readonly h: Harness) {}
 
   async run(id: string, cmd: readonly string[], opts: ExecOptions, onLine: (l: ExecLine, send: SendLine) => void): Promise<number> {
-    this.calls.push({ id, cmd: [...cmd], stdin: opts.stdin });
+    this.calls.push({ id, cmd: [...cmd], stdin: opts.stdin, env: opts.env });
     const target = this.h.docker.containers.find((c) => c.id === id);
     if (target?.service === 'nginx') {
       this.h.docker.actions.push(`nginx: ${cmd.join(' ')}`);
       return this.nginxCode;
+    }
+    if (cmd[0] === 'rm') {
+      this.h.docker.actions.push(`backup: ${cmd.join(' ')}`);
+      return 0;
     }
     assert.deepStrictEqual(cmd.slice(0, 3), ['node', '/opt/imstack-backup/dist/main.js', '--json']);
     let waiter: ((l: string) => void) | undefined;
@@ -60,8 +65,8 @@ class FakeExec implements ContainerExec {
     this.copiedOut.push({ path: p, dir });
     return path.join(dir, path.posix.basename(p));
   }
-  async copyIn(_id: string, file: string, dir: string): Promise<void> {
-    this.copiedIn.push({ file, dir });
+  async copyIn(_id: string, file: string, dir: string, name?: string): Promise<void> {
+    this.copiedIn.push({ file, dir, name });
   }
 }
 
@@ -221,6 +226,22 @@ describe('imctl: backups list | verify | prune | status', function () {
     assert.strictEqual(r.code, 3);
   });
 
+  it('verify --allow-unencrypted asks first (no terminal: exit 11, nothing runs); --yes confirms and the engine gets it in its environment', async function () {
+    const { h, exec } = setup();
+    exec.script = async (_a, emit) => {
+      emit({ type: 'result', data: { file: `/backups/${ARCHIVE}`, ok: true, entries: 3, objectCount: 1, rowCounts: {}, components: ['minio'] } });
+      return 0;
+    };
+    let r = await cli(h, exec, 'backups', 'verify', ARCHIVE, '--allow-unencrypted');
+    assert.strictEqual(r.code, 11);
+    assert.match(r.stderr, /stdin is not a terminal/);
+    assert.strictEqual(exec.calls.length, 0);
+    r = await cli(h, exec, '--yes', 'backups', 'verify', ARCHIVE, '--allow-unencrypted');
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.deepStrictEqual(exec.calls[0].env, { BACKUP_ALLOW_UNENCRYPTED: 'true' });
+    assert.match(r.stdout, /^backup_dev_20250101_020000\.tar\.gz\.enc: OK/);
+  });
+
   it('prune --dry-run passes the flag and lists what would go', async function () {
     const { h, exec } = setup();
     exec.script = async (args, emit) => {
@@ -267,7 +288,7 @@ describe('imctl: restore', function () {
     assert.strictEqual(JSON.parse(await ask({ type: 'hook', name: 'enterMaintenance' })).ok, true);
     emit({ type: 'phase', phase: 'restore', detail: 'postgres-staging' });
     assert.strictEqual(JSON.parse(await ask({ type: 'hook', name: 'leaveMaintenance' })).ok, true);
-    emit({ type: 'result', data: { archive: `/backups/${args[1]}`, safety: 'backup_dev_20250101_010000.tar.gz.enc', safetyPending: true, components: ['postgres', 'minio'], rowCounts: { 'public.messages': 20 }, objectCount: 3, uploadedObjects: 2, unchangedObjects: 1, removedObjects: 1 } });
+    emit({ type: 'result', data: { archive: `/backups/${path.posix.basename(args[1])}`, safety: 'backup_dev_20250101_010000.tar.gz.enc', safetyPending: true, components: ['postgres', 'minio'], rowCounts: { 'public.messages': 20 }, objectCount: 3, uploadedObjects: 2, unchangedObjects: 1, removedObjects: 1 } });
     return 0;
   };
 
@@ -317,7 +338,7 @@ describe('imctl: restore', function () {
     assert.match(both.stderr, /exclude each other/);
   });
 
-  it('a host file is copied into the backups volume first and restored by name', async function () {
+  it('a host file is copied in under a staging name, never onto an archive, and the engine is given that path', async function () {
     const { h, exec } = setup();
     exec.script = restoreScript;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imctl-restore-'));
@@ -326,8 +347,12 @@ describe('imctl: restore', function () {
       fs.writeFileSync(file, 'x');
       const r = await cli(h, exec, 'restore', file, '--force');
       assert.strictEqual(r.code, 0, r.stderr);
-      assert.deepStrictEqual(exec.copiedIn, [{ file, dir: '/backups' }]);
-      assert.deepStrictEqual(engineArgs(exec), [`restore ${ARCHIVE} --hooks stdio --defer-safety`]);
+      assert.strictEqual(exec.copiedIn.length, 1);
+      const staged = exec.copiedIn[0];
+      assert.deepStrictEqual({ file: staged.file, dir: staged.dir }, { file, dir: '/backups' });
+      assert.match(staged.name ?? '', new RegExp(`^\\.incoming/[0-9a-f]{16}/${ARCHIVE.replace(/\./g, '\\.')}$`));
+      assert.deepStrictEqual(engineArgs(exec), [`restore /backups/${staged.name} --hooks stdio --defer-safety`]);
+      assert.match(r.stdout, /restored backup_dev_20250101_020000\.tar\.gz\.enc /, 'named as the engine kept it');
       fs.writeFileSync(path.join(dir, 'dump.sql'), 'x');
       const bad = await cli(h, exec, 'restore', path.join(dir, 'dump.sql'), '--force');
       assert.strictEqual(bad.code, 3);
@@ -338,6 +363,46 @@ describe('imctl: restore', function () {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('a host file the engine refuses: exit 12, and its staging folder is removed even if the engine never got to it', async function () {
+    const { h, exec } = setup();
+    exec.script = async (_a, emit) => {
+      emit({ type: 'error', message: 'another backup operation is running (scheduled backup, pid 7); try again when it has finished' });
+      return 1;
+    };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imctl-restore-'));
+    try {
+      const file = path.join(dir, ARCHIVE);
+      fs.writeFileSync(file, 'x');
+      const r = await cli(h, exec, 'backups', 'verify', file);
+      assert.strictEqual(r.code, 10, r.stderr);
+      const token = path.posix.dirname(exec.copiedIn[0].name ?? '');
+      assert.deepStrictEqual(h.docker.actions, [`backup: rm -rf /backups/${token}`]);
+      // A name in the volume is never removed.
+      h.docker.actions = [];
+      await cli(h, exec, 'backups', 'verify', ARCHIVE);
+      assert.deepStrictEqual(h.docker.actions, []);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--allow-unencrypted asks first (its warning in the question; no terminal: exit 11), --force skips, and reaches the engine only in the exec environment', async function () {
+    const { h, exec } = setup();
+    exec.script = restoreScript;
+    h.prompter = new FakePrompter(true, ['n']);
+    let r = await cli(h, exec, 'restore', ARCHIVE, '--allow-unencrypted');
+    assert.strictEqual(r.code, 11);
+    assert.match(h.prompter.questions[0], /Restore .* into stack dev\?.*With --allow-unencrypted, an archive is accepted that nothing proves came from this stack/);
+    assert.strictEqual(exec.calls.length, 0);
+    r = await cli(h, exec, 'restore', ARCHIVE, '--allow-unencrypted', '--force');
+    assert.strictEqual(r.code, 0, r.stderr);
+    const engine = exec.calls.filter((c) => c.cmd[0] === 'node');
+    assert.deepStrictEqual(engine[0].env, { BACKUP_ALLOW_UNENCRYPTED: 'true' });
+    assert.ok(!engine[0].cmd.some((a) => /unencrypted/i.test(a)), 'not an engine argument');
+    await cli(h, exec, 'restore', ARCHIVE, '--force');
+    assert.strictEqual(exec.calls.filter((c) => c.cmd[0] === 'node')[1].env, undefined, 'without the flag nothing is allowed');
   });
 
   it('a refused archive is exit 12 and maintenance is never entered', async function () {

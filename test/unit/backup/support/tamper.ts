@@ -9,7 +9,18 @@ import { DecryptStream, EncryptStream } from '../../../../automation/backup/cryp
 
 export type EntryEdit = (name: string, data: Buffer) => Buffer | null;
 
-export async function rewriteArchive(src: string, dst: string, key: string | undefined, edit: EntryEdit, editPax?: (name: string, pax: Record<string, string>) => Record<string, string>): Promise<void> {
+/**
+ * Reads `src` (decrypted with `key` when given) and writes `dst` with `edit` applied to every
+ * entry; `outKey` (default: `key`) encrypts the output, an empty one writes it plain.
+ */
+export async function rewriteArchive(
+  src: string,
+  dst: string,
+  key: string | undefined,
+  edit: EntryEdit,
+  editPax?: (name: string, pax: Record<string, string>) => Record<string, string>,
+  outKey: string | undefined = key,
+): Promise<void> {
   const entries: { header: tar.Header; data: Buffer }[] = [];
   const extract = tar.extract();
   const collect = (async () => {
@@ -26,7 +37,7 @@ export async function rewriteArchive(src: string, dst: string, key: string | und
 
   const pack = tar.pack();
   const out: (NodeJS.ReadableStream | NodeJS.WritableStream)[] = [pack as unknown as Readable, zlib.createGzip()];
-  if (key) out.push(new EncryptStream(key));
+  if (outKey) out.push(new EncryptStream(outKey));
   out.push(createWriteStream(dst));
   const done = (pipeline as (...s: unknown[]) => Promise<void>)(...out);
   for (const { header, data } of entries) {
