@@ -52,10 +52,36 @@ export interface AppTierArgs {
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
-/** A node one-liner: the app images have node but not necessarily curl or wget. */
-export function httpProbe(url: string): string[] {
-    return ["CMD", "node", "-e", `fetch(${JSON.stringify(url)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`];
+/** Seconds the probe's own client waits, where it can be told; Docker's timeout (APP_HEALTHCHECK) bounds every check. */
+const PROBE_SECONDS = 8;
+
+/** Timings for the app containers: cheap checks, so a generous timeout costs nothing when idle. */
+export const APP_HEALTHCHECK = { interval: "5s", timeout: "10s", retries: 10 } as const;
+
+/**
+ * A container healthcheck that GETs http://127.0.0.1:<port><path> and passes on a 200, with
+ * the cheapest HTTP client the image has. Starting `node` for each check took 2-14 s on a
+ * loaded host (the 3 s timeouts flapped); a shell check takes milliseconds. The official node
+ * images differ: Debian-based ones (node:20-bookworm-slim) have bash but neither wget nor curl,
+ * alpine ones have busybox wget but no bash. Images with none of them fall back to node.
+ * Needs /bin/sh; runs as the image's user and writes nothing.
+ */
+export function httpProbe(port: number, path: string): string[] {
+    const url = `http://127.0.0.1:${port}${path}`;
+    const tcp = `exec 3<>/dev/tcp/127.0.0.1/${port} && printf "GET ${path} HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n" >&3 && read -r -t ${PROBE_SECONDS} _ code _ <&3 && [ "$code" = 200 ]`;
+    const script = [
+        `if command -v bash >/dev/null 2>&1; then exec bash -c '${tcp}'`,
+        // No -T: busybox builds without its timeout feature (Debian's 1.35) segfault on it.
+        `elif command -v wget >/dev/null 2>&1; then exec wget -q -O /dev/null ${url}`,
+        `elif command -v curl >/dev/null 2>&1; then exec curl -fsS -m ${PROBE_SECONDS} -o /dev/null ${url}`,
+        `else exec node -e "require('http').get('${url}',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"`,
+        "fi",
+    ].join("; ");
+    return ["CMD-SHELL", script];
 }
+
+/** The user the app images run as (`USER node`, uid 1000, in the backend Dockerfile). */
+const APP_UID = 1000;
 
 export class AppTier extends pulumi.ComponentResource {
     public readonly backends: docker.Container[];
@@ -99,7 +125,6 @@ export class AppTier extends pulumi.ComponentResource {
             `PUBLIC_URL=${args.publicUrl}`,
             `STORAGE_DRIVER=${args.backend.storageDriver}`,
             `UPLOAD_MAX_MB=${args.uploadMb}`,
-            `ADMIN_USERNAMES=${args.backend.adminUsernames.join(",")}`,
             `LOG_LEVEL=${args.backend.logLevel}`,
         ];
         this.backends = [];
@@ -118,7 +143,7 @@ export class AppTier extends pulumi.ComponentResource {
                 // Only the first replica is published in dev; the rest are reached through nginx.
                 ports: publish(args.publish && n === 1, 4000, args.ports.backend),
                 volumes: fileVolume ? [{ volumeName: fileVolume.name, containerPath: "/app/data" }] : undefined,
-                healthcheck: healthcheck(httpProbe("http://127.0.0.1:4000/health"), { startPeriod: "30s" }),
+                healthcheck: healthcheck(httpProbe(4000, "/health"), { ...APP_HEALTHCHECK, startPeriod: "30s" }),
                 resources: args.resources.backend,
                 readOnly: true,
                 tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m" },
@@ -133,7 +158,7 @@ export class AppTier extends pulumi.ComponentResource {
                 networks: [{ name: args.edgeNetwork, aliases: ["web"] }],
                 envs: ["PORT=5173"],
                 ports: publish(args.publish, 5173, args.ports.web),
-                healthcheck: healthcheck(httpProbe("http://127.0.0.1:5173/")),
+                healthcheck: healthcheck(httpProbe(5173, "/"), APP_HEALTHCHECK),
                 resources: args.resources.web,
                 readOnly: true,
                 tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m" },
@@ -147,7 +172,7 @@ export class AppTier extends pulumi.ComponentResource {
                 networks: [{ name: args.edgeNetwork, aliases: ["next"] }],
                 envs: ["PORT=3000", "HOSTNAME=0.0.0.0", "BACKEND_URL=http://backend:4000", "NEXT_TELEMETRY_DISABLED=1"],
                 ports: publish(args.publish, 3000, args.ports.next),
-                healthcheck: healthcheck(httpProbe("http://127.0.0.1:3000/next/api/healthz"), { startPeriod: "30s" }),
+                healthcheck: healthcheck(httpProbe(3000, "/next/api/healthz"), { ...APP_HEALTHCHECK, startPeriod: "30s" }),
                 resources: args.resources.next,
             }, { parent: this, dependsOn: this.backends });
         }

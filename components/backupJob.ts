@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
+import { STATUS_FILE } from "../automation/backup/status";
 import { BackupConfig, ResourceLimits } from "./config";
 import { BUCKET, MINIO_ROOT_USER } from "./dataTier";
 import { builtImage } from "./images";
@@ -104,9 +105,13 @@ export class BackupJob extends pulumi.ComponentResource {
             networks,
             envs: pulumi.secret(envs) as pulumi.Output<string[]>,
             volumes: [{ volumeName: args.backupsVolume, containerPath: "/backups" }],
-            healthcheck: healthcheck(["CMD", "node", "/opt/imstack-backup/dist/main.js", "status", "--json"],
-                // Docker 20.10 runs the first check only after one interval, which gates `wait`.
-                { interval: "10s", timeout: "5s", startPeriod: "20s", retries: 3 }),
+            // The job writes its status file to the volume as it starts; a shell test of it costs
+            // nothing, where starting node for `main.js status` took seconds on a loaded host and
+            // flapped. Backup age is judged by `imctl health`, not here, so a missed night does
+            // not mark the job unhealthy. Docker 20.10 runs the first check only after one
+            // interval, which gates `wait`.
+            healthcheck: healthcheck(["CMD-SHELL", `test -r /backups/${STATUS_FILE}`],
+                { interval: "10s", timeout: "10s", startPeriod: "20s", retries: 3 }),
             resources: args.resources,
             healthTimeoutSeconds: args.healthTimeoutSeconds,
             destroyGraceSeconds: 120,

@@ -33,7 +33,6 @@ export interface BackendConfig {
     replicas: number;
     storageDriver: StorageDriver;
     image?: string;
-    adminUsernames: string[];
     logLevel: string;
 }
 
@@ -254,7 +253,11 @@ const IMAGE_EXPECTED = "an image reference such as postgres:16 or repo/name@sha2
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 const ROTATION_VALUE = /^[A-Za-z0-9._:+-]{1,64}$/;
 const ROTATION_EXPECTED = "1-64 characters of letters, digits and ._:+-";
-const USERNAME = /^[a-z0-9_.-]{3,32}$/;
+// The backend gave the admin role at registration to these names, so whoever registered one
+// first became admin. Kept as a known key so that old stack files get this error, not "unknown".
+const ADMIN_USERNAMES_REMOVED = "imstack:app.backend.adminUsernames is no longer supported: registering a listed name made " +
+    "whoever claimed it first an admin. Remove it (pulumi config rm --path app.backend.adminUsernames) and grant the role " +
+    "with `imctl admin grant <user>`; users who already hold it keep it (`imctl admin list`)";
 
 /** A 5-field cron expression with the usual ranges; croner in the backup job does the rest. */
 export function isCron(expr: string): boolean {
@@ -343,9 +346,9 @@ export function parseConfig(raw: RawConfig, stack: string): StackConfig {
         replicas: r.number("app.backend.replicas", prod ? 2 : 1, 1, 16, true),
         storageDriver: r.oneOf<StorageDriver>("app.backend.storageDriver", ["postgres", "file"], "postgres"),
         image: r.optionalString("app.backend.image", { pattern: IMAGE_REF, expected: IMAGE_EXPECTED }),
-        adminUsernames: r.stringList("app.backend.adminUsernames", ["admin"], USERNAME, "a list of usernames (3-32 of a-z 0-9 _ . -)"),
         logLevel: r.oneOf("app.backend.logLevel", ["trace", "debug", "info", "warn", "error"], prod ? "info" : "debug"),
     };
+    if (r.get("app.backend.adminUsernames") !== undefined) r.problems.push(ADMIN_USERNAMES_REMOVED);
     if (prod && backend.storageDriver === "file") {
         r.problems.push(`imstack:app.backend.storageDriver must be postgres in prod (file is for local trials only), got "file"`);
     }
