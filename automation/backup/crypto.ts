@@ -180,10 +180,9 @@ export class DecryptStream extends Transform {
 
   private readHeader(): void {
     const h = this.buf.subarray(0, HEADER_LEN);
-    if (!h.subarray(0, 8).equals(ENC_MAGIC)) {
-      if (checksAsV2(h, (f) => ENC_MAGIC.copy(f, 0))) throw damagedHeader('its magic bytes');
-      throw new DecryptError('not-encrypted', 'not an encrypted imstack backup (bad magic)');
-    }
+    const format = archiveFormat(h);
+    if (format === 'damaged-header') throw damagedHeader('its magic bytes');
+    if (format !== 'encrypted') throw new DecryptError('not-encrypted', 'not an encrypted imstack backup (bad magic)');
     const v = h[8];
     if (v !== 2 && checksAsV2(h, (f) => (f[8] = 2))) throw damagedHeader('its version byte');
     if (v === 2 && !headerCheck(h).equals(h.subarray(V1_HEADER_LEN, HEADER_LEN))) throw damagedHeader('bytes in it changed, so its check does not match');
