@@ -13,6 +13,7 @@ import { chooseBackend, ensureBackendDir } from './pulumi/backend';
 import { eventPrinter } from './pulumi/engineEvents';
 import { INSTALL_HINT } from './pulumi/hints';
 import { resolvePassphrase } from './pulumi/passphrase';
+import { requirePulumi } from './pulumi/require';
 import type { EngineEvent, StackOps } from './pulumi/stackOps';
 
 export interface Globals {
@@ -54,6 +55,8 @@ export class Ctx {
 
   /** Opens the stack through the workspace factory with backend and passphrase settled. */
   async openStack(create: boolean): Promise<StackOps> {
+    // A missing CLI is said before anything is asked: a typed passphrase would be wasted.
+    await requirePulumi(this.deps.pulumi, () => this.offerPulumiInstall());
     const backend = chooseBackend(this.deps.projectDir, this.deps.env);
     ensureBackendDir(backend);
     const passphrase = await resolvePassphrase({ env: this.deps.env, prompter: this.deps.prompter, redactor: this.redactor });

@@ -104,7 +104,15 @@ export class BackupJob extends pulumi.ComponentResource {
             }, this),
             networks,
             envs: pulumi.secret(envs) as pulumi.Output<string[]>,
-            volumes: [{ volumeName: args.backupsVolume, containerPath: "/backups" }],
+            volumes: [
+                { volumeName: args.backupsVolume, containerPath: "/backups" },
+                // A restore killed mid-way leaves the site in maintenance with the backends
+                // stopped, and imctl, which entered it, gone: the job lifts it when it comes back
+                // (automation/backup/site.ts). Only the engine can start containers and reach
+                // nginx's flag, hence the socket; why, and the cost: docs/operations.md,
+                // "Interrupted restores".
+                { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" },
+            ],
             // The job writes its status file to the volume as it starts; a shell test of it costs
             // nothing, where starting node for `main.js status` took seconds on a loaded host and
             // flapped. Backup age is judged by `imctl health`, not here, so a missed night does

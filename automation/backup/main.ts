@@ -1,5 +1,5 @@
 // Entry point inside the backup job container (compiled to dist/automation/backup/main.js).
-//   main.js job                                   run the scheduler until SIGTERM
+//   main.js job                                   run the scheduler until SIGTERM; settle interrupted restores (settle.ts)
 //   main.js backup [all|postgres|minio|redis]... [--remote]
 //   main.js verify <file>   restore <file> [--postgres-only|--minio-only] [--hooks stdio]
 //   main.js list [--remote]  prune [--dry-run]  status  recover [--hooks stdio]
@@ -8,23 +8,31 @@
 // --hooks stdio: restore prints {"type":"hook","name":"enterMaintenance"} and waits for one
 // line on stdin ({"ok":true} or {"ok":false,"error":"..."}), so the caller outside the
 // container can switch nginx and stop/start the backends.
+import { basename } from 'path';
 import { createInterface } from 'readline';
 import { Command } from 'commander';
 import { parseComponents, settingsFromEnv } from './config';
 import { BackupContext, ProgressEvent } from './context';
 import { prune } from './prune';
 import { listRemote } from './remote';
-import { finishPendingRestore, recoverInterrupted, restore, RestoreHooks } from './restore';
+import { recoverInterrupted, restore, RestoreHooks } from './restore';
 import { readJournal } from './journal';
 import { runBackup } from './run';
 import { startScheduler } from './scheduler';
-import { backupHealth, readStatus, updateStatus } from './status';
+import { Settler } from './settle';
+import { DOCKER_SOCKET, DockerSocketEngine } from './site';
+import { backupHealth, clearMaintenance, readMaintenance, readStatus, writeMaintenance } from './status';
 import { listLocal } from './store';
 import { verify } from './verify';
 
 export type OutputEvent = ProgressEvent | { type: 'result'; data: unknown } | { type: 'error'; message: string; code?: string } | { type: 'hook'; name: keyof RestoreHooks } | { type: 'log'; message: string };
 
-function stdioHooks(emit: (e: OutputEvent) => void): RestoreHooks {
+/**
+ * Hooks answered by the caller over stdin. Around them the job keeps maintenance.json, so that
+ * if this process dies while the site is in maintenance, the job daemon knows a restore put it
+ * there and lifts it once the data is settled (settle.ts), with no caller left to do it.
+ */
+function stdioHooks(emit: (e: OutputEvent) => void, dir: string, reason: string): RestoreHooks {
   const rl = createInterface({ input: process.stdin });
   const lines = rl[Symbol.asyncIterator]();
   const ask = async (name: keyof RestoreHooks): Promise<void> => {
@@ -34,7 +42,19 @@ function stdioHooks(emit: (e: OutputEvent) => void): RestoreHooks {
     const reply = JSON.parse(next.value) as { ok: boolean; error?: string };
     if (!reply.ok) throw new Error(`${name} failed: ${reply.error ?? 'unknown error'}`);
   };
-  return { enterMaintenance: () => ask('enterMaintenance'), leaveMaintenance: () => ask('leaveMaintenance') };
+  return {
+    enterMaintenance: async () => {
+      const record = { since: new Date().toISOString(), reason, entered: false };
+      await writeMaintenance(dir, record);
+      await ask('enterMaintenance');
+      await writeMaintenance(dir, { ...record, entered: true });
+    },
+    leaveMaintenance: async () => {
+      // Kept when the caller could not lift it: the daemon then tries.
+      await ask('leaveMaintenance');
+      await clearMaintenance(dir);
+    },
+  };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -62,32 +82,13 @@ export async function main(argv: string[]): Promise<number> {
       onError: (e) => console.error(`${new Date().toISOString()} backup FAILED: ${e.message}`),
     });
     console.log(`backup job for stack ${c.ctx.stack}: schedule "${c.schedule}" (${c.timezone}), next run ${sched.nextRun()?.toISOString()}`);
-    // A restore run with --defer-safety returns once the restored data serves; its safety
-    // archive is written here, from the kept previous database and the saved objects.
-    let busy = false;
-    let failures = 0;
-    let notBefore = 0;
-    const pending = async (): Promise<void> => {
-      if (busy || Date.now() < notBefore) return;
-      busy = true;
-      try {
-        const done = await finishPendingRestore(c.ctx);
-        if (done) console.log(`${new Date().toISOString()} safety archive written: ${done.safety}`);
-        failures = 0;
-      } catch (e) {
-        // Each attempt re-reads everything: back off (1, 2, 4 … 30 min) and say so in status.json.
-        const m = (e as Error).message;
-        failures++;
-        const waitMin = Math.min(2 ** (failures - 1), 30);
-        notBefore = Date.now() + waitMin * 60_000;
-        console.error(`${new Date().toISOString()} safety archive FAILED (retry in ${waitMin} min): ${m}`);
-        await updateStatus(c.ctx.backupDir, { lastFailure: { at: new Date().toISOString(), kind: 'safety', reason: `safety archive of the last restore: ${m}` } }).catch(() => undefined);
-      } finally {
-        busy = false;
-      }
-    };
-    const poll = setInterval(() => void pending(), 2000);
-    void pending();
+    // At once, and every 2 s: an interrupted restore rolled back, the maintenance page it left
+    // lifted, a deferred safety archive written (settle.ts).
+    const site = DockerSocketEngine.ifAvailable(c.ctx.stack);
+    if (!site) console.log(`no Docker socket at ${DOCKER_SOCKET}: a maintenance page left by a killed restore is reported, not lifted`);
+    const settler = new Settler(c.ctx, { site, log: (m) => console.log(m) });
+    const poll = setInterval(() => void settler.tick().catch((e: Error) => console.error(`${new Date().toISOString()} settle: ${e.message}`)), 2000);
+    await settler.tick().catch((e: Error) => console.error(`${new Date().toISOString()} settle: ${e.message}`));
     await new Promise<void>((res) => {
       process.once('SIGTERM', res);
       process.once('SIGINT', res);
@@ -113,12 +114,12 @@ export async function main(argv: string[]): Promise<number> {
     .option('--defer-safety', 'return once the restored data serves; the job daemon (or the next run) writes the safety archive')
     .action(async (file: string, o: { postgresOnly?: boolean; minioOnly?: boolean; hooks?: string; deferSafety?: boolean }) => {
       const c = ctx();
-      const r = await restore(c, file, { postgresOnly: o.postgresOnly, minioOnly: o.minioOnly, hooks: o.hooks === 'stdio' ? stdioHooks(emit) : undefined, deferSafety: o.deferSafety });
+      const r = await restore(c, file, { postgresOnly: o.postgresOnly, minioOnly: o.minioOnly, hooks: o.hooks === 'stdio' ? stdioHooks(emit, c.backupDir, `restore of ${basename(file)}`) : undefined, deferSafety: o.deferSafety });
       result(r);
     });
   program.command('recover').option('--hooks <mode>').action(async (o: { hooks?: string }) => {
     const c = ctx();
-    const j = await recoverInterrupted(c, o.hooks === 'stdio' ? stdioHooks(emit) : undefined);
+    const j = await recoverInterrupted(c, o.hooks === 'stdio' ? stdioHooks(emit, c.backupDir, 'recovery of an interrupted restore') : undefined);
     result({ recovered: j ?? null });
   });
   program.command('list').option('--remote').action(async (o: { remote?: boolean }) => {
@@ -137,7 +138,8 @@ export async function main(argv: string[]): Promise<number> {
     const st = await readStatus(c.backupDir);
     const j = await readJournal(c.backupDir);
     const restoring = j ? { archive: j.archive, safety: j.safety, phase: j.phase, startedAt: j.startedAt } : undefined;
-    result({ ...st, restoring, health: backupHealth(st, new Date()) });
+    const maintenance = await readMaintenance(c.backupDir);
+    result({ ...st, restoring, maintenance, health: backupHealth(st, new Date()) });
   });
 
   try {

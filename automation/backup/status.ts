@@ -22,6 +22,8 @@ export interface BackupStatus {
 }
 
 export const STATUS_FILE = 'status.json';
+/** Present while a restore has the site in maintenance (written by the job before it asks to enter, removed once it is lifted). */
+export const MAINTENANCE_FILE = 'maintenance.json';
 export const MAX_SUCCESS_AGE_HOURS = 26;
 
 export async function readStatus(dir: string): Promise<BackupStatus> {
@@ -53,4 +55,45 @@ export function backupHealth(status: BackupStatus, now: Date, maxAgeHours = MAX_
   const ageH = (now.getTime() - Date.parse(status.lastSuccess.at)) / 3_600_000;
   if (!(ageH <= maxAgeHours)) return { ok: false, reason: `last successful backup is ${ageH.toFixed(1)} h old (limit ${maxAgeHours} h)` };
   return { ok: true, reason: `last successful backup ${ageH.toFixed(1)} h ago` };
+}
+
+/**
+ * Why the site is in maintenance, kept beside the restore journal so that whoever finds the
+ * site down (the job daemon after a restart, `imctl health`, `imctl start`) can tell that a
+ * restore put it there, since when, and whether imctl had finished entering it.
+ */
+export interface MaintenanceRecord {
+  readonly since: string;
+  /** E.g. "restore of backup_dev_20250101_020000.tar.gz.enc". */
+  readonly reason: string;
+  /** True once the caller answered that the page is up and the backends are stopped. */
+  readonly entered: boolean;
+  /** The last attempt of the job to lift it, when that failed. */
+  readonly problem?: { readonly at: string; readonly message: string };
+}
+
+export async function readMaintenance(dir: string): Promise<MaintenanceRecord | undefined> {
+  try {
+    return JSON.parse(await fsp.readFile(join(dir, MAINTENANCE_FILE), 'utf8')) as MaintenanceRecord;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`cannot read ${MAINTENANCE_FILE}: ${(e as Error).message}`);
+  }
+}
+
+/** Durable (fsync, then rename): the record must survive the kill it is there for. */
+export async function writeMaintenance(dir: string, record: MaintenanceRecord): Promise<void> {
+  const tmp = join(dir, `.${MAINTENANCE_FILE}.${process.pid}.tmp`);
+  const fh = await fsp.open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(JSON.stringify(record, null, 2) + '\n');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await fsp.rename(tmp, join(dir, MAINTENANCE_FILE));
+}
+
+export async function clearMaintenance(dir: string): Promise<void> {
+  await fsp.rm(join(dir, MAINTENANCE_FILE), { force: true });
 }

@@ -11,7 +11,7 @@ export function register(program: Command, app: App): void {
   program
     .command('health')
     .helpGroup('Health and diagnostics:')
-    .description('check containers, a postgres query, redis PING, the bucket, backend /health through nginx, disk and ports; exit 0 healthy, 1 degraded, 2 down')
+    .description('check what users get (the maintenance flag, a page and an API route through nginx) and every part behind it: containers, a postgres query, redis PING, the bucket, backend /health, backup age, disk and ports; exit 0 healthy, 1 degraded, 2 down')
     .option('--min-free <size>', 'free disk below this on the Docker data root or the backups volume is degraded', '1GiB')
     .option('--timeout <duration>', 'timeout of each network check', '5s')
     .action(

@@ -6,7 +6,8 @@ import { formatBytes } from '../cli/duration';
 import type { ContainerSummary, DockerOps } from '../docker/dockerOps';
 import { displayName, ONE_SHOT, compareStartOrder } from '../services';
 import { hostAddress, parseConnectionUrl, resolveEndpoint } from './endpoints';
-import type { Probes } from './probes';
+import type { BackupStatusAnswer, Probes } from './probes';
+import { apiCheck, maintenanceCheck, pageCheck } from './userChecks';
 import { MAX_SUCCESS_AGE_HOURS } from '../backup/status';
 
 export type CheckStatus = 'ok' | 'degraded' | 'down' | 'skipped';
@@ -153,8 +154,13 @@ export async function runHealth(opts: HealthOptions, deps: HealthDeps): Promise<
     }
   }
 
+  // What users get: the maintenance flag, a page and an API route, then the backend's own /health.
+  const job = await readJobStatus(containers, deps, opts);
+  checks.push(await maintenanceCheck(containers, deps, opts, job));
+  checks.push(await pageCheck(containers, deps, opts));
+  checks.push(await apiCheck(containers, deps, opts));
   checks.push(await backendThroughNginx(containers, deps, opts));
-  checks.push(await backupAgeCheck(containers, deps, opts));
+  checks.push(backupAgeCheck(containers, deps, job));
   checks.push(...(await diskChecks(deps, opts)));
   checks.push(...(await portChecks(containers, deps, opts)));
   return verdict(opts.stack, checks);
@@ -188,32 +194,45 @@ async function backendThroughNginx(containers: readonly ContainerSummary[], deps
   }
 }
 
-/** Degraded when the last successful backup is older than 26 h (a daily job plus slack), or missing 26 h after the job started. */
-async function backupAgeCheck(containers: readonly ContainerSummary[], deps: HealthDeps, opts: HealthOptions): Promise<CheckResult> {
-  const name = 'backup age';
+/** The backup job's status, read once for the maintenance and backup-age checks. */
+interface JobStatus {
+  status?: BackupStatusAnswer;
+  /** Why there is no status: the check that needs it reports this. */
+  problem?: { status: CheckStatus; detail: string };
+}
+
+async function readJobStatus(containers: readonly ContainerSummary[], deps: HealthDeps, opts: HealthOptions): Promise<JobStatus> {
   const job = containers.find((c) => c.service === 'backup');
-  if (!job) return { name, status: 'skipped', detail: 'no backup job container (backups disabled?)' };
-  if (job.state !== 'running') return { name, status: 'degraded', detail: `backup job is ${job.state}: nothing is scheduled` };
-  if (!deps.probes.backupStatus) return { name, status: 'skipped', detail: 'backup status cannot be read here' };
+  if (!job) return { problem: { status: 'skipped', detail: 'no backup job container (backups disabled?)' } };
+  if (job.state !== 'running') return { problem: { status: 'degraded', detail: `backup job is ${job.state}: nothing is scheduled` } };
+  if (!deps.probes.backupStatus) return { problem: { status: 'skipped', detail: 'backup status cannot be read here' } };
   try {
-    const st = await deps.probes.backupStatus(job.id, opts.timeoutMs);
-    const ageH = st.lastSuccess ? (deps.now().getTime() - Date.parse(st.lastSuccess.at)) / 3_600_000 : NaN;
-    // A new deployment has had no chance to back up yet: it gets the same 26 h from the job's
-    // start, unless a run already failed.
-    const sinceStartH = job.startedAt ? (deps.now().getTime() - Date.parse(job.startedAt)) / 3_600_000 : NaN;
-    const h = !st.lastSuccess
-      ? (!st.lastFailure && sinceStartH <= MAX_SUCCESS_AGE_HOURS
-        ? { ok: true, reason: `no backup yet; the job started ${sinceStartH.toFixed(1)} h ago` }
-        : { ok: false, reason: 'no successful backup yet' })
-      : ageH <= MAX_SUCCESS_AGE_HOURS
-        ? { ok: true, reason: `last successful backup ${ageH.toFixed(1)} h ago` }
-        : { ok: false, reason: `last successful backup is ${Number.isNaN(ageH) ? '?' : ageH.toFixed(1)} h old (limit ${MAX_SUCCESS_AGE_HOURS} h)` };
-    const failedSince = st.lastFailure && (!st.lastSuccess || Date.parse(st.lastFailure.at) > Date.parse(st.lastSuccess.at));
-    const detail = `${h.reason}${st.lastSuccess?.file ? ` (${st.lastSuccess.file})` : ''}${failedSince ? `; last run failed: ${message(st.lastFailure?.reason ?? 'unknown reason')}` : ''}`;
-    return { name, status: h.ok ? 'ok' : 'degraded', detail };
+    return { status: await deps.probes.backupStatus(job.id, opts.timeoutMs) };
   } catch (e) {
-    return { name, status: 'degraded', detail: `cannot read the backup status: ${message(e)}` };
+    return { problem: { status: 'degraded', detail: `cannot read the backup status: ${message(e)}` } };
   }
+}
+
+/** Degraded when the last successful backup is older than 26 h (a daily job plus slack), or missing 26 h after the job started. */
+function backupAgeCheck(containers: readonly ContainerSummary[], deps: HealthDeps, job: JobStatus): CheckResult {
+  const name = 'backup age';
+  const st = job.status;
+  if (!st) return { name, ...(job.problem ?? { status: 'skipped', detail: 'no backup status' }) };
+  const started = containers.find((c) => c.service === 'backup')?.startedAt;
+  const ageH = st.lastSuccess ? (deps.now().getTime() - Date.parse(st.lastSuccess.at)) / 3_600_000 : NaN;
+  // A new deployment has had no chance to back up yet: it gets the same 26 h from the job's
+  // start, unless a run already failed.
+  const sinceStartH = started ? (deps.now().getTime() - Date.parse(started)) / 3_600_000 : NaN;
+  const h = !st.lastSuccess
+    ? (!st.lastFailure && sinceStartH <= MAX_SUCCESS_AGE_HOURS
+      ? { ok: true, reason: `no backup yet; the job started ${sinceStartH.toFixed(1)} h ago` }
+      : { ok: false, reason: 'no successful backup yet' })
+    : ageH <= MAX_SUCCESS_AGE_HOURS
+      ? { ok: true, reason: `last successful backup ${ageH.toFixed(1)} h ago` }
+      : { ok: false, reason: `last successful backup is ${Number.isNaN(ageH) ? '?' : ageH.toFixed(1)} h old (limit ${MAX_SUCCESS_AGE_HOURS} h)` };
+  const failedSince = st.lastFailure && (!st.lastSuccess || Date.parse(st.lastFailure.at) > Date.parse(st.lastSuccess.at));
+  const detail = `${h.reason}${st.lastSuccess?.file ? ` (${st.lastSuccess.file})` : ''}${failedSince ? `; last run failed: ${message(st.lastFailure?.reason ?? 'unknown reason')}` : ''}`;
+  return { name, status: h.ok ? 'ok' : 'degraded', detail };
 }
 
 async function diskChecks(deps: HealthDeps, opts: HealthOptions): Promise<CheckResult[]> {

@@ -40,6 +40,16 @@ export interface DiskSpace {
 export interface BackupStatusAnswer {
   lastSuccess?: { at: string; file?: string };
   lastFailure?: { at: string; reason?: string };
+  /** A restore's journal: in progress, interrupted, or (committed) its safety archive still to be written. */
+  restoring?: { archive: string; safety?: string; phase: string; startedAt: string };
+  /** Why a restore put the site in maintenance (maintenance.json in the backups volume). */
+  maintenance?: { since: string; reason: string; entered?: boolean; problem?: { at: string; message: string } };
+}
+
+/** The maintenance flag in an nginx container. */
+export interface FlagAnswer {
+  /** When the flag file was last touched (ISO). */
+  since: string;
 }
 
 export interface Probes {
@@ -56,4 +66,6 @@ export interface Probes {
   disk(path: string): Promise<DiskSpace | null>;
   /** The backup job's status, read by running `main.js status --json` in its container. Optional: without it the backup-age check is skipped. */
   backupStatus?(containerId: string, timeoutMs: number): Promise<BackupStatusAnswer>;
+  /** Whether nginx's maintenance flag is set in that container (null: not set). Optional: without it the maintenance check is skipped. */
+  maintenanceFlag?(containerId: string, timeoutMs: number): Promise<FlagAnswer | null>;
 }

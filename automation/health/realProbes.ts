@@ -5,7 +5,7 @@ import * as net from 'net';
 import { Client as PgClient } from 'pg';
 import Redis from 'ioredis';
 import * as Minio from 'minio';
-import type { BackupStatusAnswer, BucketTarget, DiskSpace, HttpAnswer, PgTarget, Probes, RedisTarget } from './probes';
+import type { BackupStatusAnswer, BucketTarget, DiskSpace, FlagAnswer, HttpAnswer, PgTarget, Probes, RedisTarget } from './probes';
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -92,25 +92,41 @@ export const realProbes: Probes = {
   },
 
   async backupStatus(containerId: string, timeoutMs: number): Promise<BackupStatusAnswer> {
-    const { realExec } = require('../backup/cli/factory') as typeof import('../backup/cli/factory');
     const { JOB_MAIN } = require('../backup/cli/jobClient') as typeof import('../backup/cli/jobClient');
     let answer: BackupStatusAnswer | undefined;
     let error = '';
-    const code = await withTimeout(
-      realExec().run(containerId, ['node', JOB_MAIN, '--json', 'status'], { stdin: false }, (l) => {
-        if (l.stream !== 'stdout') return;
-        try {
-          const e = JSON.parse(l.text) as { type?: string; data?: BackupStatusAnswer; message?: string };
-          if (e.type === 'result') answer = e.data;
-          else if (e.type === 'error') error = e.message ?? '';
-        } catch {
-          // not an event line
-        }
-      }),
-      timeoutMs,
-      'backup status',
-    );
+    const { code } = await execIn(containerId, ['node', JOB_MAIN, '--json', 'status'], timeoutMs, 'backup status', (text) => {
+      try {
+        const e = JSON.parse(text) as { type?: string; data?: BackupStatusAnswer; message?: string };
+        if (e.type === 'result') answer = e.data;
+        else if (e.type === 'error') error = e.message ?? '';
+      } catch {
+        // not an event line
+      }
+    });
     if (!answer) throw new Error(`backup status exited ${code}${error ? `: ${error}` : ''}`);
     return answer;
   },
+
+  async maintenanceFlag(containerId: string, timeoutMs: number): Promise<FlagAnswer | null> {
+    const { MAINTENANCE_FLAG } = require('../backup/site') as typeof import('../backup/site');
+    const out: string[] = [];
+    // Exit 1 with "No such file" is the normal "not set"; anything else is a failure to read it.
+    const { code, stderr } = await execIn(containerId, ['stat', '-c', '%Y', MAINTENANCE_FLAG], timeoutMs, 'maintenance flag', (text) => void out.push(text));
+    if (code === 0 && /^\d+$/.test(out.join('').trim())) return { since: new Date(Number(out.join('').trim()) * 1000).toISOString() };
+    if (code !== 0 && /no such file/i.test(stderr)) return null;
+    throw new Error(`stat ${MAINTENANCE_FLAG} exited ${code}${stderr ? `: ${stderr.slice(0, 200)}` : ''}`);
+  },
 };
+
+/** Runs cmd in a container (bounded by timeoutMs); stdout lines go to onLine, stderr is collected. */
+async function execIn(containerId: string, cmd: string[], timeoutMs: number, what: string, onLine: (text: string) => void): Promise<{ code: number; stderr: string }> {
+  const { realExec } = require('../backup/cli/factory') as typeof import('../backup/cli/factory');
+  const stderr: string[] = [];
+  const code = await withTimeout(
+    realExec().run(containerId, cmd, { stdin: false }, (l) => (l.stream === 'stdout' ? onLine(l.text) : void stderr.push(l.text))),
+    timeoutMs,
+    what,
+  );
+  return { code, stderr: stderr.join(' ') };
+}

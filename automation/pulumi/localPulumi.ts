@@ -25,7 +25,8 @@ export class LocalPulumi implements WorkspaceFactory, PulumiCli {
     try {
       return versionOf(await this.resolveCommand());
     } catch (e) {
-      if (e instanceof PulumiMissingError) return null;
+      // null only for "not on PATH"; a CLI that is there but cannot be used says why.
+      if (e instanceof PulumiMissingError && isPulumiMissing(e.cause)) return null;
       throw e;
     }
   }

@@ -6,8 +6,10 @@ import { OperationFailedError } from '../../errors';
 import { waitReady } from '../../lifecycle';
 import type { ContainerExec } from './containerExec';
 
-/** nginx/render.ts MAINTENANCE_FLAG (not imported: that module belongs to the program). */
-export const MAINTENANCE_FLAG = '/var/lib/imstack/maintenance/on';
+// The flag's path: one constant with the job, which lifts the page itself after a killed restore.
+import { MAINTENANCE_FLAG } from '../site';
+
+export { MAINTENANCE_FLAG };
 
 export interface MaintenanceOptions {
   /** Seconds the backends get to stop, and to become healthy again. */

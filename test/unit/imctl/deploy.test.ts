@@ -3,6 +3,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { PulumiMissingError } from '../../../automation/errors';
 import type { EngineEvent } from '../../../automation/pulumi/stackOps';
 import { enoentError, FakePrompter, harness, imctl, LOCKED_STDERR, pulumiError } from './support/fakes';
 
@@ -317,6 +318,38 @@ describe('imctl: deploy commands (Automation API injected)', function () {
       assert.strictEqual(h.workspace.installs, 1);
       assert.match(r.stderr, /installing it failed: Failed to download https:\/\/get\.pulumi\.com\/install\.sh: fetch failed/);
       assert.doesNotMatch(r.stderr, /\n\s+at /);
+    });
+
+    it('is said before the passphrase is asked for (issue 15, item 6)', async function () {
+      const h = harness();
+      h.workspace.installed = null;
+      delete h.env.PULUMI_CONFIG_PASSPHRASE;
+      // On a terminal: the install is offered first (declined here), and no passphrase is asked.
+      h.prompter = new FakePrompter(true, ['n', 'typed-passphrase']);
+      let r = await imctl(h, 'up');
+      assert.strictEqual(r.code, 7, r.stderr);
+      assert.match(h.prompter.questions[0] ?? '', /Pulumi CLI is not installed. Download and install it now/);
+      assert.ok(!h.prompter.questions.some((q) => /passphrase/i.test(q)), `asked: ${h.prompter.questions.join(' | ')}`);
+      assert.match(r.stderr, /^error: the Pulumi CLI is not installed/);
+      // Without a terminal: exit 7 (Pulumi missing), not 4 (no passphrase).
+      h.prompter = new FakePrompter(false);
+      r = await imctl(h, 'up');
+      assert.strictEqual(r.code, 7, r.stderr);
+      assert.doesNotMatch(r.stderr, /passphrase/);
+      assert.strictEqual(h.workspace.opens.length, 0);
+    });
+
+    it('a CLI that is there but cannot be used says why, still before the passphrase', async function () {
+      const h = harness();
+      delete h.env.PULUMI_CONFIG_PASSPHRASE;
+      h.prompter = new FakePrompter(true, ['typed-passphrase']);
+      h.workspace.version = async () => {
+        throw new PulumiMissingError('the Pulumi CLI cannot be used: minimum version 3.100.0, found 3.1.0', { hint: 'upgrade it' });
+      };
+      const r = await imctl(h, 'up');
+      assert.strictEqual(r.code, 7);
+      assert.match(r.stderr, /cannot be used: minimum version/);
+      assert.strictEqual(h.prompter.questions.length, 0);
     });
 
     it('on a terminal it offers the install and, once installed, carries on', async function () {

@@ -27,6 +27,7 @@ describe('imctl: doctor', function () {
 
   it('Pulumi missing, Docker down, no passphrase: exit 1 with a fix for each', async function () {
     const h = harness(project());
+    h.workspace.installed = null;
     delete h.env.PULUMI_CONFIG_PASSPHRASE;
     h.docker.unreachable = new DockerUnreachableError('cannot reach the Docker engine (ECONNREFUSED)', { hint: 'start it (systemctl start docker)' });
     const r = await imctl(h, 'doctor');
@@ -41,6 +42,7 @@ describe('imctl: doctor', function () {
 
   it('--install-pulumi tries the install; "fetch failed" is reported as the pulumi problem', async function () {
     const h = harness(project());
+    h.workspace.installed = null;
     h.workspace.installError = new Error('Failed to download https://get.pulumi.com/install.sh: fetch failed');
     const r = await imctl(h, '--install-pulumi', 'doctor');
     assert.strictEqual(r.code, 1);
@@ -50,6 +52,7 @@ describe('imctl: doctor', function () {
 
   it('--install-pulumi that succeeds turns the check green', async function () {
     const h = harness(project());
+    h.workspace.installed = null;
     const r = await imctl(h, '--install-pulumi', 'doctor');
     assert.strictEqual(r.code, 0, r.stdout);
     assert.match(r.stdout, /pulumi +ok +Pulumi CLI 3\.200\.0/);
@@ -79,6 +82,7 @@ describe('imctl: doctor', function () {
 
   it('--json gives ok and the checks', async function () {
     const h = harness(project());
+    h.workspace.installed = null;
     const r = await imctl(h, '--json', 'doctor');
     const out = JSON.parse(r.stdout) as { ok: boolean; checks: Array<{ name: string; status: string; fix?: string }> };
     assert.strictEqual(out.ok, false);

@@ -1,6 +1,7 @@
 // imctl health: verdicts, exit codes, where it connects, and that no credential leaks.
 import * as assert from 'assert';
-import { FakeDocker, harness, imctl } from './support/fakes';
+import type { BackupStatusAnswer } from '../../../automation/health/probes';
+import { container, FakeDocker, harness, imctl } from './support/fakes';
 
 function stopped(h: ReturnType<typeof harness>, service: string): void {
   for (const c of h.docker.containers.filter((x) => x.service === service)) Object.assign(c, { state: 'exited', exitCode: 0, ports: [], startedAt: undefined });
@@ -34,7 +35,8 @@ describe('imctl: health', function () {
   it('redis stopped: degraded, exit 1', async function () {
     const h = harness();
     stopped(h, 'redis');
-    h.probes.httpAnswer = async () => ({ status: 503, body: '{"status":"degraded","checks":{"postgres":"ok","redis":"down: connect ECONNREFUSED","s3":"ok"}}' });
+    // Only the backend's /health reports redis; pages and the API still answer.
+    h.probes.httpAnswer = async (url) => (url.endsWith('/health') ? { status: 503, body: '{"status":"degraded","checks":{"postgres":"ok","redis":"down: connect ECONNREFUSED","s3":"ok"}}' } : { status: url.endsWith('/api/me') ? 401 : 200, body: '{}' });
     h.probes.listening = (_h, port) => port !== 16379;
     const r = await imctl(h, 'health');
     assert.strictEqual(r.code, 1, r.stdout);
@@ -153,5 +155,81 @@ describe('imctl: health', function () {
   it('bad --min-free/--timeout are usage errors (3)', async function () {
     assert.strictEqual((await imctl(harness(), 'health', '--min-free', 'lots')).code, 3);
     assert.strictEqual((await imctl(harness(), 'health', '--timeout', '-1')).code, 3);
+  });
+
+  describe('what users get (issue 15, item 3)', function () {
+    const MAINTENANCE_PAGE = { status: 503, body: '<!doctype html><html><head><title>Maintenance</title></head><body><h1>Down for maintenance</h1></body></html>' };
+    const users = (h: ReturnType<typeof harness>, answer: (url: string) => { status: number; body: string }): void => {
+      h.probes.httpAnswer = async (url) => (url.endsWith('/health') ? { status: 200, body: '{"status":"ok","checks":{"postgres":"ok","redis":"ok","s3":"ok"}}' } : answer(url));
+    };
+
+    it('checks a page and an API route through nginx, not only /health', async function () {
+      const h = harness();
+      users(h, (url) => (url.endsWith('/api/me') ? { status: 401, body: '{"error":"unauthorized","message":"missing bearer token"}' } : { status: 200, body: '<!doctype html>' }));
+      const r = await imctl(h, 'health');
+      assert.strictEqual(r.code, 0, r.stdout);
+      assert.ok(h.probes.calls.includes('http http://127.0.0.1:8080/'), h.probes.calls.join('\n'));
+      assert.ok(h.probes.calls.includes('http http://127.0.0.1:8080/api/me'));
+      assert.match(r.stdout, /^page \/ via nginx +ok +200 from http:\/\/127\.0\.0\.1:8080\//m);
+      assert.match(r.stdout, /^api \/api\/me via nginx +ok +401 from the backend/m);
+      assert.match(r.stdout, /^maintenance +ok +off/m);
+    });
+
+    it('the maintenance flag is down (exit 2) with since-when and why, although /health answers 200', async function () {
+      const h = harness();
+      h.docker.containers.push(container('backup'));
+      users(h, () => MAINTENANCE_PAGE);
+      h.probes.flag = async () => ({ since: '2025-01-01T00:40:00.000Z' });
+      Object.assign(h.probes, {
+        backupStatus: async () => ({
+          lastSuccess: { at: '2025-01-01T00:00:00Z' },
+          maintenance: { since: '2025-01-01T00:40:00.000Z', reason: 'restore of backup_dev_20250101_000000.tar.gz.enc', entered: true },
+          restoring: { archive: '/backups/backup_dev_20250101_000000.tar.gz.enc', phase: 'objects', startedAt: '2025-01-01T00:39:00.000Z' },
+        }),
+      });
+      const r = await imctl(h, 'health');
+      assert.strictEqual(r.code, 2, r.stdout);
+      assert.match(r.stdout, /^maintenance +down +on since 2025-01-01T00:40:00\.000Z \(20 min\): set by the restore of backup_dev_20250101_000000\.tar\.gz\.enc, now at phase objects/m);
+      assert.match(r.stdout, /^page \/ via nginx +down +503 maintenance page/m);
+      assert.match(r.stdout, /^api \/api\/me via nginx +down +503 maintenance page/m);
+      assert.match(r.stdout, /^backend \/health via nginx +ok/m, '/health itself still answers');
+      assert.match(r.stdout, /stack dev: down \(exit 2\)/);
+    });
+
+    it('a flag no restore set says so and how to lift it; a failed lift by the job is named', async function () {
+      const h = harness();
+      h.docker.containers.push(container('backup'));
+      users(h, () => MAINTENANCE_PAGE);
+      h.probes.flag = async () => ({ since: '2025-01-01T00:55:00.000Z' });
+      let answer: BackupStatusAnswer = { lastSuccess: { at: '2025-01-01T00:00:00Z' } };
+      Object.assign(h.probes, { backupStatus: async () => answer });
+      let r = await imctl(h, 'health');
+      assert.strictEqual(r.code, 2);
+      assert.match(r.stdout, /^maintenance +down +on since .*: not set by a restore \(no record in the backups volume\); lift it with `docker exec imstack-dev-nginx rm -f \/var\/lib\/imstack\/maintenance\/on`/m);
+      answer = { ...answer, maintenance: { since: '2025-01-01T00:55:00.000Z', reason: 'restore of x.tar.gz.enc', entered: true, problem: { at: '2025-01-01T00:56:00Z', message: 'no running nginx container to lift the maintenance page in' } } };
+      r = await imctl(h, 'health');
+      assert.match(r.stdout, /^maintenance +down +.*set by the restore of x\.tar\.gz\.enc: the data is settled, the backup job is lifting the page; its last attempt failed: no running nginx/m);
+    });
+
+    it('a backend gone behind nginx fails the API route (502), a failing page fails the page', async function () {
+      const h = harness();
+      users(h, (url) => (url.endsWith('/api/me') ? { status: 502, body: '{"error":"upstream_unavailable"}' } : { status: 500, body: 'oops' }));
+      const r = await imctl(h, 'health');
+      assert.strictEqual(r.code, 2);
+      assert.match(r.stdout, /^api \/api\/me via nginx +down +502 from .*backend unreachable behind nginx/m);
+      assert.match(r.stdout, /^page \/ via nginx +down +500/m);
+    });
+
+    it('without the web client the page checked is the Next.js app; with neither it is skipped', async function () {
+      let h = harness();
+      h.docker.containers = h.docker.containers.filter((c) => c.service !== 'web');
+      let r = await imctl(h, 'health');
+      assert.ok(h.probes.calls.includes('http http://127.0.0.1:8080/next'), h.probes.calls.join('\n'));
+      assert.match(r.stdout, /^page \/next via nginx +ok/m);
+      h = harness();
+      h.docker.containers = h.docker.containers.filter((c) => c.service !== 'web' && c.service !== 'next');
+      r = await imctl(h, 'health');
+      assert.match(r.stdout, /^page \/ via nginx +skipped +neither the web client nor the Next\.js app/m);
+    });
   });
 });

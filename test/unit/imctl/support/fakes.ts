@@ -5,7 +5,7 @@ import type { InterruptSource } from '../../../../automation/cli/interrupts';
 import type { Prompter } from '../../../../automation/cli/prompt';
 import type { Deps } from '../../../../automation/deps';
 import type { ContainerSummary, DockerOps, LogLine, LogOptions, VolumeSummary } from '../../../../automation/docker/dockerOps';
-import type { BucketTarget, DiskSpace, HttpAnswer, PgTarget, Probes, RedisTarget } from '../../../../automation/health/probes';
+import type { BucketTarget, DiskSpace, FlagAnswer, HttpAnswer, PgTarget, Probes, RedisTarget } from '../../../../automation/health/probes';
 import type { EngineEvent, OpenStackOptions, OperationOptions, PreviewOptions, PulumiCli, StackOps, StackOutputs, UpOptions, WorkspaceFactory } from '../../../../automation/pulumi/stackOps';
 import type { OpMap } from '@pulumi/pulumi/automation';
 
@@ -86,7 +86,8 @@ export class FakeWorkspace implements WorkspaceFactory, PulumiCli {
   openError?: Error;
   /** Errors thrown by the next opens, in order (then openError/normal). */
   openErrors: Error[] = [];
-  installed: string | null = null;
+  /** The CLI's version; null: not installed (version() says so, and open() fails as spawning it would). */
+  installed: string | null = '3.200.0';
   installError?: Error;
   installs = 0;
 
@@ -105,6 +106,7 @@ export class FakeWorkspace implements WorkspaceFactory, PulumiCli {
 
   async open(stack: string, opts: OpenStackOptions): Promise<StackOps> {
     this.opens.push({ stack, opts });
+    if (this.installed === null) throw enoentError();
     const next = this.openErrors.shift();
     if (next) throw next;
     if (this.openError) throw this.openError;
@@ -272,6 +274,8 @@ export class FakeProbes implements Probes {
   httpAnswer: (url: string) => Promise<HttpAnswer> = async () => ({ status: 200, body: '{"status":"ok","checks":{"postgres":"ok","redis":"ok","s3":"ok"}}' });
   listening: (host: string, port: number) => boolean = () => true;
   space: (path: string) => DiskSpace | null = () => ({ freeBytes: 50 * 1024 ** 3, totalBytes: 100 * 1024 ** 3 });
+  /** nginx's maintenance flag: when it was set, or null (off). */
+  flag: (containerId: string) => Promise<FlagAnswer | null> = async () => null;
 
   postgres(t: PgTarget) {
     this.calls.push(`pg ${t.user}@${t.host}:${t.port}/${t.database}`);
@@ -295,6 +299,10 @@ export class FakeProbes implements Probes {
   }
   async disk(path: string) {
     return this.space(path);
+  }
+  maintenanceFlag(id: string) {
+    this.calls.push(`flag ${id}`);
+    return this.flag(id);
   }
 }
 
