@@ -36,6 +36,12 @@ describe('health: degraded when redis is stopped', () => {
     const me = await api(app.url, 'GET', '/api/me', { token: user.accessToken });
     assert.equal(me.status, 503, me.text);
     assert.match(me.body.message, /session store/);
+    assert.match(me.headers.get('retry-after') ?? '', /^\d+$/);
+    // Signing in writes a session: the same 503, not a 500.
+    const login = await api(app.url, 'POST', '/api/auth/login', { json: { username: user.username, password: 'correct horse battery' } });
+    assert.equal(login.status, 503, login.text);
+    assert.match(login.body.message, /session store/);
+    assert.match(login.headers.get('retry-after') ?? '', /^\d+$/);
 
     await redis.restart();
     const deadline = Date.now() + 8000;
