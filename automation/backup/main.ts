@@ -84,15 +84,19 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`backup job for stack ${c.ctx.stack}: schedule "${c.schedule}" (${c.timezone}), next run ${sched.nextRun()?.toISOString()}`);
     // At once, and every 2 s: an interrupted restore rolled back, the maintenance page it left
     // lifted, a deferred safety archive written (settle.ts).
-    const site = DockerSocketEngine.ifAvailable(c.ctx.stack);
-    if (!site) console.log(`no Docker socket at ${DOCKER_SOCKET}: a maintenance page left by a killed restore is reported, not lifted`);
+    const socket = process.env.DOCKER_SOCKET || DOCKER_SOCKET;
+    const site = DockerSocketEngine.ifAvailable(c.ctx.stack, socket);
+    if (!site) console.log(`no Docker socket at ${socket}: a maintenance page left by a killed restore is reported, not lifted`);
     const settler = new Settler(c.ctx, { site, log: (m) => console.log(m) });
-    const poll = setInterval(() => void settler.tick().catch((e: Error) => console.error(`${new Date().toISOString()} settle: ${e.message}`)), 2000);
-    await settler.tick().catch((e: Error) => console.error(`${new Date().toISOString()} settle: ${e.message}`));
-    await new Promise<void>((res) => {
+    // Handlers first: as PID 1 the job would otherwise ignore a SIGTERM sent during a long first tick.
+    const stopped = new Promise<void>((res) => {
       process.once('SIGTERM', res);
       process.once('SIGINT', res);
     });
+    const settle = (): void => void settler.tick().catch((e: Error) => console.error(`${new Date().toISOString()} settle: ${e.message}`));
+    const poll = setInterval(settle, 2000);
+    settle();
+    await stopped;
     clearInterval(poll);
     sched.stop();
   });

@@ -135,6 +135,35 @@ describe('the job daemon settles a killed restore by itself (settle.ts)', functi
     assert.ok((await listLocal(ctx.backupDir, ctx.stack)).some((a) => a.file === j?.safety));
   });
 
+  it('the job daemon (`main.js job`) rolls an interrupted restore back as it starts, not at the next scheduled run', async function () {
+    const ctx = env.ctx();
+    const b = await backup(ctx, { components: ['postgres', 'minio'] });
+    await mutate(env.conn, env.s3.target);
+    const previous = await fingerprint(env.conn, env.s3.target);
+    await restoreKilledAt(ctx, b.file, { hook: 'enterMaintenance' });
+    assert.equal((await readJournal(ctx.backupDir))?.phase, 'prepared');
+    const started = Date.now();
+    // Scheduled far away: only the start-up can resolve it. No socket: the page is reported, not lifted.
+    const job = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', MAIN, 'job'], { env: { ...jobEnv(ctx), BACKUP_SCHEDULE: '0 2 1 1 *', DOCKER_SOCKET: join(ctx.backupDir, 'no-such.sock') } });
+    let out = '';
+    job.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    job.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    try {
+      for (let i = 0; i < 600 && !/rolled back/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.match(out, /interrupted restore of .* rolled back \(it had reached phase prepared\)/, out);
+      console.log(`      rolled back ${((Date.now() - started) / 1000).toFixed(1)} s after the job started (ts-node start-up included)`);
+      assert.equal(await readJournal(ctx.backupDir), undefined);
+      assert.deepEqual(await fingerprint(env.conn, env.s3.target), previous);
+      for (let i = 0; i < 100 && !/no Docker socket to lift it/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.match(out, /no Docker socket at .*no-such\.sock/);
+      assert.match(out, /the site is still in maintenance \(restore of .*\) and this container has no Docker socket to lift it/);
+    } finally {
+      job.kill('SIGTERM');
+      await once(job, 'exit');
+    }
+    await restore(ctx, b.file); // back to the seeded state for the next test
+  });
+
   it('leaves a running restore alone: its lock is live', async function () {
     const ctx = env.ctx();
     const b = await backup(ctx, { components: ['postgres', 'minio'] });
