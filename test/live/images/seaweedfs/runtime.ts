@@ -1,0 +1,89 @@
+// How to run the SeaweedFS image (official chrislusf/seaweedfs or the local stand-in) as the
+// stack's object store: the command after the image's entrypoint, its ports, the healthcheck and
+// the bootstrap one-shot. Kept free of test code so the program can render the same values.
+import { SEAWEEDFS_KEY_ENV } from './identities';
+
+/** Where the identities file goes inside the container (the image's config folder). */
+export const SEAWEEDFS_S3_CONFIG_PATH = '/etc/seaweedfs/s3.json';
+
+/** The two ports other containers may reach; every other listener is on the container's loopback. */
+export const SEAWEEDFS_PORTS = { s3: 8333, metrics: 9324 } as const;
+
+/**
+ * Listeners bound to the container's loopback only (the image's defaults): the healthcheck uses
+ * the HTTP ones; nothing outside the container can reach any of them. s3Grpc is the exception:
+ * it binds with the S3 port but refuses IAM calls from non-loopback peers.
+ */
+export const SEAWEEDFS_LOOPBACK_PORTS = { master: 9333, volume: 8080, filer: 8888, masterGrpc: 19333, volumeGrpc: 18080, filerGrpc: 18888 } as const;
+
+/** SigV4 region clients sign with. The gateway accepts any; the app contract's S3_REGION default. */
+export const SEAWEEDFS_REGION = 'us-east-1';
+
+/**
+ * Arguments after the image's ENTRYPOINT. Its `server` branch prepends
+ * `-dir=/data -volume.max=0 -master.volumeSizeLimitMB=1024`, so the data lives in /data.
+ */
+export function seaweedfsServerArgs(): string[] {
+  return [
+    'server',
+    // Master, volume server and filer answer HTTP and gRPC without authentication; reachable from
+    // the network they would bypass the S3 identities. They talk to each other over loopback.
+    '-ip=127.0.0.1',
+    '-ip.bind=127.0.0.1',
+    '-s3',
+    `-s3.port=${SEAWEEDFS_PORTS.s3}`,
+    '-s3.ip.bind=0.0.0.0',
+    `-s3.config=${SEAWEEDFS_S3_CONFIG_PATH}`,
+    // Identities come from the file only: no embedded IAM API, no Iceberg/Lance catalog listeners.
+    '-s3.iam=false',
+    '-s3.port.iceberg=0',
+    '-s3.port.lance=0',
+    `-metricsPort=${SEAWEEDFS_PORTS.metrics}`,
+    '-metricsIp=0.0.0.0',
+    // On by default: the master would post cluster statistics to the project's telemetry server.
+    '-master.telemetry=false',
+    // The default 10 s outlasts docker stop's grace period, so every stop would end in SIGKILL.
+    '-volume.preStopSeconds=1',
+  ];
+}
+
+/**
+ * Healthy once the master has a leader, the volume server heartbeats to it, the filer reads its
+ * store and the S3 gateway serves: before that an upload can fail. Runs inside the container.
+ */
+export const SEAWEEDFS_HEALTHCHECK: readonly string[] = [
+  'CMD-SHELL',
+  [
+    `http://127.0.0.1:${SEAWEEDFS_LOOPBACK_PORTS.master}/cluster/healthz`,
+    `http://127.0.0.1:${SEAWEEDFS_LOOPBACK_PORTS.volume}/healthz`,
+    `http://127.0.0.1:${SEAWEEDFS_LOOPBACK_PORTS.filer}/healthz`,
+    `http://127.0.0.1:${SEAWEEDFS_PORTS.s3}/healthz`,
+  ].map((u) => `curl -fsS -o /dev/null ${u}`).join(' && '),
+];
+
+/** Environment of the bootstrap one-shot besides the admin keys (SEAWEEDFS_KEY_ENV.admin*). */
+export const SEAWEEDFS_BOOTSTRAP_ENV = { endpoint: 'S3_ENDPOINT', bucket: 'S3_BUCKET', region: 'S3_REGION' } as const;
+
+/**
+ * `sh -c` script for a one-shot in the same image: creates the bucket as the admin identity
+ * through the S3 API, and succeeds when it already exists (it only reads the env named above).
+ * The identities themselves are static in the gateway's file, so this is the whole bootstrap.
+ * Keys reach curl through its config on stdin (printf is a shell builtin), never through argv.
+ */
+export function seaweedfsBootstrapScript(): string {
+  const e = SEAWEEDFS_BOOTSTRAP_ENV;
+  const k = SEAWEEDFS_KEY_ENV;
+  return [
+    'set -eu',
+    `url="$${e.endpoint}/$${e.bucket}"`,
+    'body="$(mktemp)"',
+    // --retry-connrefused: the one-shot may start while the gateway is still binding.
+    `code="$(printf 'user = "%s:%s"\\n' "$${k.adminAccessKey}" "$${k.adminSecretKey}" | curl -sS -K - --aws-sigv4 "aws:amz:$${e.region}:s3" ` +
+      `--retry 30 --retry-connrefused --retry-delay 1 --max-time 10 -o "$body" -w '%{http_code}' -X PUT "$url")"`,
+    'case "$code" in',
+    `  200) echo "bucket $${e.bucket} created" ;;`,
+    `  409) if grep -q BucketAlreadyOwnedByYou "$body"; then echo "bucket $${e.bucket} exists"; else echo "bucket $${e.bucket}: HTTP 409" >&2; cat "$body" >&2; exit 1; fi ;;`,
+    `  *) echo "bucket $${e.bucket}: HTTP $code" >&2; cat "$body" >&2; exit 1 ;;`,
+    'esac',
+  ].join('\n');
+}
