@@ -16,8 +16,9 @@ import * as path from 'path';
 import Docker from 'dockerode';
 import { LiveStack, runStack } from '../engine/run-stack';
 import { extraCaBuildArgs, freeDevPorts, imageOverrides, requireLive } from '../support';
-import { imctl, ROOT, scratchProject, transcript, eventually, type CliResult } from '../imctl/support';
-import { editJson, rewriteArchive } from '../../unit/backup/support/tamper';
+import { ROOT, scratchProject, eventually } from '../imctl/support';
+import { stackApi, stackCli } from './support';
+import { forgeEntry, rewriteArchive } from '../../unit/backup/support/tamper';
 import { DockerodeExec } from '../../../automation/backup/cli/dockerodeExec';
 import { BACKUPS_DIR, JOB_MAIN } from '../../../automation/backup/cli/jobClient';
 
@@ -37,23 +38,9 @@ describe('archive safety on a live stack that encrypts (real Docker engine)', fu
   let jobId = '';
   let outDir = '';
   const exec = new DockerodeExec();
-  const cli = async (...args: string[]): Promise<CliResult> => {
-    const r = await imctl(['--stack', STACK, ...args]);
-    transcript(`--stack ${STACK} ${args.join(' ')}`, r);
-    for (const s of secrets) assert.ok(!(r.stdout + r.stderr).includes(s), `a secret appeared in the output of imctl ${args.join(' ')}`);
-    return r;
-  };
+  const cli = stackCli(STACK, () => secrets);
 
-  async function api<T>(method: string, p: string, token?: string, body?: unknown): Promise<T> {
-    const res = await fetch(`http://127.0.0.1:${http}${p}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body && !(body instanceof FormData) ? { 'content-type': 'application/json' } : {}) },
-      body: body instanceof FormData ? body : body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 200)}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  }
+  const api = stackApi(() => http);
 
   /** Runs a command in the backup job container; resolves with its exit code and stdout lines. */
   async function inJob(cmd: string[], env?: Record<string, string>): Promise<{ code: number; out: string[] }> {
@@ -240,27 +227,10 @@ describe('archive safety on a live stack that encrypts (real Docker engine)', fu
       return name;
     };
     /** The repro of the issue: one object's bytes, its manifest size and sha256, and its recorded ETag changed. */
-    const forge = async (src: string, dst: string, key: string | undefined): Promise<Buffer> => {
-      const entry = await notesEntry(src, key);
+    const forge = async (src: string, dst: string, key: string | undefined): Promise<void> => {
       const evil = Buffer.from(NOTES.toString('utf8').replace(/genuine/g, 'FORGED!'));
       assert.strictEqual(evil.length, NOTES.length);
-      await rewriteArchive(
-        src,
-        dst,
-        key,
-        (n, d) =>
-          n === entry
-            ? evil
-            : n === 'manifest.json'
-              ? editJson(d, (m) => {
-                  const e = (m.entries as Array<{ name: string; sha256: string; size: number }>).find((x) => x.name === entry);
-                  if (e) Object.assign(e, { sha256: sha256(evil), size: evil.length });
-                })
-              : d,
-        (n, pax) => (n === entry && pax['IMSTACK.etag'] ? { ...pax, 'IMSTACK.etag': `"${createHash('md5').update(evil).digest('hex')}"` } : pax),
-        '',
-      );
-      return evil;
+      await forgeEntry(src, dst, key, '', await notesEntry(src, key), evil);
     };
     const files = await volumeFiles();
     const rows = await listed();

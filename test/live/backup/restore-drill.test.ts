@@ -11,7 +11,8 @@ import * as path from 'path';
 import Docker from 'dockerode';
 import { LiveStack, runStack } from '../engine/run-stack';
 import { extraCaBuildArgs, freeDevPorts, imageOverrides, requireLive } from '../support';
-import { imctl, ROOT, scratchProject, transcript, eventually, type CliResult } from '../imctl/support';
+import { ROOT, scratchProject, eventually } from '../imctl/support';
+import { stackApi, stackCli } from './support';
 import { fingerprintDb, fingerprintObjects, type Fingerprint } from '../../unit/backup/support/fixture';
 import type { PgConnection } from '../../../automation/backup/postgres';
 import type { S3Target } from '../../../automation/backup/objects';
@@ -29,23 +30,9 @@ describe('backup and restore drill on a live stack (real Docker engine)', functi
   let secrets: string[] = [];
   let outDir = '';
   const durations: Record<string, number> = {};
-  const cli = async (...args: string[]): Promise<CliResult> => {
-    const r = await imctl(['--stack', STACK, ...args]);
-    transcript(`--stack ${STACK} ${args.join(' ')}`, r);
-    for (const s of secrets) assert.ok(!(r.stdout + r.stderr).includes(s), `a secret appeared in the output of imctl ${args.join(' ')}`);
-    return r;
-  };
+  const cli = stackCli(STACK, () => secrets);
 
-  async function api<T>(method: string, p: string, token?: string, body?: unknown): Promise<T> {
-    const res = await fetch(`http://127.0.0.1:${http}${p}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body && !(body instanceof FormData) ? { 'content-type': 'application/json' } : {}) },
-      body: body instanceof FormData ? body : body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 200)}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  }
+  const api = stackApi(() => http);
   const register = (username: string) => api<{ user: { id: string }; accessToken: string }>('POST', '/api/auth/register', undefined, { username, password: PASSWORD });
   const post = (token: string, conv: string, body: string) => api('POST', `/api/conversations/${conv}/messages`, token, { body });
   const upload = (token: string, conv: string, name: string, type: string, content: Buffer) => {

@@ -12,7 +12,7 @@ import { ArchiveRejected, MAC_ENTRY, RejectionCode } from '../../../automation/b
 import { restore } from '../../../automation/backup/restore';
 import { listLocal, readInfo } from '../../../automation/backup/store';
 import { verify, verifyPath } from '../../../automation/backup/verify';
-import { editJson, rewriteArchive } from './support/tamper';
+import { forgeEntry, rewriteArchive } from './support/tamper';
 import { Env, missingPgReason, skipOrFail, startEnv } from './support/env';
 import { fingerprint, Fingerprint, mutate, seed } from './support/fixture';
 
@@ -28,26 +28,8 @@ async function refusedWith(p: Promise<unknown>, code: RejectionCode, message: Re
   });
 }
 
-/** The issue's forgery: one object's bytes, its manifest size and sha256, and its recorded ETag changed. */
-async function forge(src: string, dst: string, key: string | undefined, outKey: string | undefined): Promise<void> {
-  const evil = Buffer.from('forged bytes');
-  await rewriteArchive(
-    src,
-    dst,
-    key,
-    (name, data) =>
-      name === OBJECT
-        ? evil
-        : name === 'manifest.json'
-          ? editJson(data, (m) => {
-              const e = (m.entries as Array<{ name: string; sha256: string; size: number }>).find((x) => x.name === OBJECT);
-              if (e) Object.assign(e, { sha256: sha256(evil), size: evil.length });
-            })
-          : data,
-    (name, pax) => (name === OBJECT && pax['IMSTACK.etag'] ? { ...pax, 'IMSTACK.etag': `"${createHash('md5').update(evil).digest('hex')}"` } : pax),
-    outKey,
-  );
-}
+/** The issue's forgery of OBJECT (see forgeEntry). */
+const forge = (src: string, dst: string, key: string | undefined, outKey: string | undefined): Promise<void> => forgeEntry(src, dst, key, outKey, OBJECT, Buffer.from('forged bytes'));
 
 describe('plain archives, their MAC, and a stack that encrypts', function () {
   this.timeout(60_000);

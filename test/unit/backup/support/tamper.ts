@@ -1,5 +1,6 @@
 // Rewrites an archive entry by entry (test data is small, so entries are buffered here),
 // to forge the bad inputs a restore must refuse.
+import { createHash } from 'crypto';
 import { createReadStream, createWriteStream } from 'fs';
 import { Readable, Writable } from 'stream';
 import { pipeline } from 'stream/promises';
@@ -54,4 +55,28 @@ export function editJson(data: Buffer, fn: (v: Record<string, unknown>) => void)
   const v = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
   fn(v);
   return Buffer.from(JSON.stringify(v));
+}
+
+/**
+ * The forgery of issue 15 (item 0): `entry`'s bytes replaced by `evil`, and its size and sha256
+ * in the manifest and its recorded ETag changed to match, so that only a key can tell.
+ */
+export async function forgeEntry(src: string, dst: string, key: string | undefined, outKey: string | undefined, entry: string, evil: Buffer): Promise<void> {
+  const sha256 = createHash('sha256').update(evil).digest('hex');
+  await rewriteArchive(
+    src,
+    dst,
+    key,
+    (name, data) =>
+      name === entry
+        ? evil
+        : name === 'manifest.json'
+          ? editJson(data, (m) => {
+              const e = (m.entries as Array<{ name: string; sha256: string; size: number }>).find((x) => x.name === entry);
+              if (e) Object.assign(e, { sha256, size: evil.length });
+            })
+          : data,
+    (name, pax) => (name === entry && pax['IMSTACK.etag'] ? { ...pax, 'IMSTACK.etag': `"${createHash('md5').update(evil).digest('hex')}"` } : pax),
+    outKey,
+  );
 }

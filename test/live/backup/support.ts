@@ -1,0 +1,28 @@
+// What the live backup tests share: imctl for one stack (transcript printed, no secret allowed
+// in its output) and the stack's API through nginx.
+import * as assert from 'assert';
+import { imctl, transcript, type CliResult } from '../imctl/support';
+
+/** `imctl --stack <stack> …`, printed as a transcript; fails if any of `secrets()` shows up. */
+export function stackCli(stack: string, secrets: () => readonly string[]): (...args: string[]) => Promise<CliResult> {
+  return async (...args) => {
+    const r = await imctl(['--stack', stack, ...args]);
+    transcript(`--stack ${stack} ${args.join(' ')}`, r);
+    for (const s of secrets()) assert.ok(!(r.stdout + r.stderr).includes(s), `a secret appeared in the output of imctl ${args.join(' ')}`);
+    return r;
+  };
+}
+
+/** A JSON (or multipart) request to the stack's nginx on 127.0.0.1:`port()`; a status >= 300 throws. */
+export function stackApi(port: () => number): <T>(method: string, p: string, token?: string, body?: unknown) => Promise<T> {
+  return async <T>(method: string, p: string, token?: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`http://127.0.0.1:${port()}${p}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body && !(body instanceof FormData) ? { 'content-type': 'application/json' } : {}) },
+      body: body instanceof FormData ? body : body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 200)}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  };
+}
