@@ -17,7 +17,7 @@ import Docker from 'dockerode';
 import { LiveStack, runStack } from '../engine/run-stack';
 import { extraCaBuildArgs, freeDevPorts, imageOverrides, requireLive } from '../support';
 import { ROOT, scratchProject, eventually } from '../imctl/support';
-import { stackApi, stackCli } from './support';
+import { jobEnv, stackApi, stackCli } from './support';
 import { forgeEntry, rewriteArchive } from '../../unit/backup/support/tamper';
 import { DockerodeExec } from '../../../automation/backup/cli/dockerodeExec';
 import { BACKUPS_DIR, JOB_MAIN } from '../../../automation/backup/cli/jobClient';
@@ -99,7 +99,7 @@ describe('archive safety on a live stack that encrypts (real Docker engine)', fu
     const docker = new Docker();
     const [c] = await docker.listContainers({ filters: { label: [`com.imstack.stack=${STACK}`, 'com.imstack.service=backup'] } });
     jobId = c.Id;
-    const env = Object.fromEntries(((await docker.getContainer(jobId).inspect()).Config.Env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    const env = await jobEnv(docker, exec, jobId);
     backupKey = env.BACKUP_KEY ?? '';
     assert.ok(backupKey, 'backup.encrypt: true gives the job its key');
     secrets = [env.PGPASSWORD, env.S3_SECRET_KEY, backupKey].filter((s): s is string => Boolean(s && s.length >= 8));

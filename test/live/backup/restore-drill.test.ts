@@ -12,7 +12,8 @@ import Docker from 'dockerode';
 import { LiveStack, runStack } from '../engine/run-stack';
 import { extraCaBuildArgs, freeDevPorts, imageOverrides, requireLive } from '../support';
 import { ROOT, scratchProject, eventually } from '../imctl/support';
-import { stackApi, stackCli } from './support';
+import { jobEnv, stackApi, stackCli } from './support';
+import { DockerodeExec } from '../../../automation/backup/cli/dockerodeExec';
 import { fingerprintDb, fingerprintObjects, type Fingerprint } from '../../unit/backup/support/fixture';
 import type { PgConnection } from '../../../automation/backup/postgres';
 import type { S3Target } from '../../../automation/backup/objects';
@@ -86,7 +87,7 @@ describe('backup and restore drill on a live stack (real Docker engine)', functi
       return docker.getContainer(c.Id).inspect();
     };
     const job = await byService('backup');
-    const env = Object.fromEntries((job.Config.Env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    const env = await jobEnv(docker, new DockerodeExec(docker), job.Id);
     const ip = async (service: string) => (await byService(service)).NetworkSettings.Networks[`imstack-${STACK}-data`].IPAddress;
     conn = { host: await ip('postgres'), port: 5432, user: env.PGUSER ?? 'postgres', password: env.PGPASSWORD, database: env.PGDATABASE ?? 'imstack' };
     s3 = { endPoint: await ip('minio'), port: Number(env.S3_PORT ?? 9000), useSSL: false, accessKey: env.S3_ACCESS_KEY, secretKey: env.S3_SECRET_KEY, bucket: env.S3_BUCKET ?? 'imstack', region: env.S3_REGION ?? 'us-east-1' };

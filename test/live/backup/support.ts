@@ -1,6 +1,8 @@
 // What the live backup tests share: imctl for one stack (transcript printed, no secret allowed
-// in its output) and the stack's API through nginx.
+// in its output), the stack's API through nginx, and the backup job's environment.
 import * as assert from 'assert';
+import type Docker from 'dockerode';
+import type { DockerodeExec } from '../../../automation/backup/cli/dockerodeExec';
 import { imctl, transcript, type CliResult } from '../imctl/support';
 
 /** `imctl --stack <stack> …`, printed as a transcript; fails if any of `secrets()` shows up. */
@@ -25,4 +27,20 @@ export function stackApi(port: () => number): <T>(method: string, p: string, tok
     if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 200)}`);
     return (text ? JSON.parse(text) : undefined) as T;
   };
+}
+
+/**
+ * The backup job container's environment, with each secret the job reads from a file (X_FILE,
+ * automation/backup/secretEnv.ts) read in as X, so the tests work whichever way it is passed.
+ */
+export async function jobEnv(docker: Docker, exec: DockerodeExec, containerId: string): Promise<Record<string, string>> {
+  const env: Record<string, string> = Object.fromEntries(((await docker.getContainer(containerId).inspect()).Config.Env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  for (const [k, file] of Object.entries(env)) {
+    const name = k.replace(/_FILE$/, '');
+    if (name === k || env[name]) continue;
+    const out: string[] = [];
+    const code = await exec.run(containerId, ['cat', file], { stdin: false }, (l) => void (l.stream === 'stdout' && out.push(l.text)));
+    if (code === 0) env[name] = out.join('\n');
+  }
+  return env;
 }
