@@ -10,11 +10,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { randomBytes } from 'crypto';
 import { spawn, type ChildProcess } from 'child_process';
+import { PassThrough } from 'stream';
 import Docker from 'dockerode';
 import { Client as PgClient } from 'pg';
 import { LiveStack, runStack } from '../engine/run-stack';
 import { extraCaBuildArgs, freeDevPorts, imageOverrides, requireLive } from '../support';
-import { BIN, imctl, ROOT, scratchProject, transcript, type CliResult } from '../imctl/support';
+import { BIN, ROOT, scratchProject, transcript, type CliResult } from '../imctl/support';
+import { stackApi, stackCli } from './support';
 import { fingerprintDb, fingerprintObjects, type Fingerprint } from '../../unit/backup/support/fixture';
 import type { PgConnection } from '../../../automation/backup/postgres';
 import type { S3Target } from '../../../automation/backup/objects';
@@ -50,12 +52,8 @@ describe('a restore killed mid-way recovers without a person (real Docker engine
   let conv = '';
   const durations: Record<string, number> = {};
 
-  const cli = async (...args: string[]): Promise<CliResult> => {
-    const r = await imctl(['--stack', STACK, ...args]);
-    transcript(`--stack ${STACK} ${args.join(' ')}`, r);
-    for (const s of secrets) assert.ok(!(r.stdout + r.stderr).includes(s), `a secret appeared in the output of imctl ${args.join(' ')}`);
-    return r;
-  };
+  const cli = stackCli(STACK, () => secrets);
+  const api = stackApi(() => http);
   const byService = async (service: string): Promise<Docker.ContainerInspectInfo[]> => {
     const list = await docker.listContainers({ all: true, filters: { label: [`com.imstack.stack=${STACK}`, `com.imstack.service=${service}`] } });
     return Promise.all(list.map((c) => docker.getContainer(c.Id).inspect()));
@@ -65,16 +63,6 @@ describe('a restore killed mid-way recovers without a person (real Docker engine
     assert.ok(c, `no ${service} container`);
     return c;
   };
-  async function api<T>(method: string, p: string, body?: unknown): Promise<T> {
-    const res = await fetch(`http://127.0.0.1:${http}${p}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 200)}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  }
   const fingerprint = async (): Promise<Fingerprint> => ({ tables: await fingerprintDb(conn), objects: await fingerprintObjects(s3) });
   const sql = async (text: string): Promise<void> => {
     const c = new PgClient({ host: conn.host, port: conn.port, user: conn.user, password: conn.password, database: conn.database });
@@ -107,6 +95,28 @@ describe('a restore killed mid-way recovers without a person (real Docker engine
       await new Promise((r) => setTimeout(r, 20));
     }
     throw new Error('test -f in nginx did not finish');
+  };
+  /** Output of cmd in a container (exit 0 required). */
+  const execOut = async (id: string, cmd: string[]): Promise<string> => {
+    const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const out: Buffer[] = [];
+    const sink = new PassThrough();
+    sink.on('data', (c: Buffer) => out.push(c));
+    docker.modem.demuxStream(stream, sink, sink);
+    await new Promise((r) => stream.on('end', r));
+    const info = await exec.inspect();
+    if (info.ExitCode !== 0) throw new Error(`${cmd.join(' ')} exited ${info.ExitCode}: ${Buffer.concat(out).toString()}`);
+    return Buffer.concat(out).toString();
+  };
+  /** The job's environment, with X read from the file X_FILE names where the secret is passed as a file. */
+  const jobEnv = async (c: Docker.ContainerInspectInfo): Promise<Record<string, string>> => {
+    const env: Record<string, string> = Object.fromEntries((c.Config.Env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    for (const [k, file] of Object.entries(env)) {
+      const name = k.endsWith('_FILE') ? k.slice(0, -'_FILE'.length) : '';
+      if (name && env[name] === undefined && file.startsWith('/')) env[name] = (await execOut(c.Id, ['cat', file])).replace(/\n+$/, '');
+    }
+    return env;
   };
   const journal = (): RestoreJournal | undefined => {
     try {
@@ -154,7 +164,7 @@ describe('a restore killed mid-way recovers without a person (real Docker engine
     await until('/health through nginx', 120_000, 1000, async () => (await userView('/health')).status === 200);
 
     const job = await one('backup');
-    const env = Object.fromEntries((job.Config.Env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    const env = await jobEnv(job);
     const ip = async (service: string) => (await one(service)).NetworkSettings.Networks[`imstack-${STACK}-data`].IPAddress;
     conn = { host: await ip('postgres'), port: 5432, user: env.PGUSER ?? 'postgres', password: env.PGPASSWORD, database: env.PGDATABASE ?? 'imstack' };
     s3 = { endPoint: await ip('minio'), port: Number(env.S3_PORT ?? 9000), useSSL: false, accessKey: env.S3_ACCESS_KEY, secretKey: env.S3_SECRET_KEY, bucket: env.S3_BUCKET ?? 'imstack', region: env.S3_REGION ?? 'us-east-1' };
@@ -163,11 +173,11 @@ describe('a restore killed mid-way recovers without a person (real Docker engine
 
     // Data users made, plus large objects (written straight to the bucket) that the restore
     // will have to upload again.
-    const alice = await api<{ user: { id: string }; accessToken: string }>('POST', '/api/auth/register', { username: 'alice', password: PASSWORD });
-    const bob = await api<{ user: { id: string }; accessToken: string }>('POST', '/api/auth/register', { username: 'bob', password: PASSWORD });
+    const alice = await api<{ user: { id: string }; accessToken: string }>('POST', '/api/auth/register', undefined, { username: 'alice', password: PASSWORD });
+    const bob = await api<{ user: { id: string }; accessToken: string }>('POST', '/api/auth/register', undefined, { username: 'bob', password: PASSWORD });
     token = alice.accessToken;
-    conv = (await api<{ id: string }>('POST', '/api/conversations', { type: 'direct', memberIds: [bob.user.id] })).id;
-    for (let i = 0; i < 10; i++) await api('POST', `/api/conversations/${conv}/messages`, { body: `message ${i}` });
+    conv = (await api<{ id: string }>('POST', '/api/conversations', token, { type: 'direct', memberIds: [bob.user.id] })).id;
+    for (let i = 0; i < 10; i++) await api('POST', `/api/conversations/${conv}/messages`, token, { body: `message ${i}` });
     for (let i = 0; i < BULK.count; i++) await s3Client(s3).putObject(s3.bucket, `bulk/${i}.bin`, randomBytes(BULK.bytes), BULK.bytes);
     const b = await cli('backup');
     assert.strictEqual(b.code, 0, b.stderr);
@@ -219,7 +229,7 @@ describe('a restore killed mid-way recovers without a person (real Docker engine
   for (const point of killPoints) {
     it(`kill -9 of the job ${point.name}: the site comes back by itself with exactly the pre-restore data`, async function () {
       // Users change things after the backup: a message, a deleted row, the large objects rewritten.
-      await api('POST', `/api/conversations/${conv}/messages`, { body: `written after the backup, before killing ${point.name}` });
+      await api('POST', `/api/conversations/${conv}/messages`, token, { body: `written after the backup, before killing ${point.name}` });
       await sql(`DELETE FROM messages WHERE id = (SELECT min(id) FROM messages)`);
       for (let i = 0; i < BULK.count; i++) await s3Client(s3).putObject(s3.bucket, `bulk/${i}.bin`, randomBytes(BULK.bytes), BULK.bytes);
       const pre = await fingerprint();
@@ -230,15 +240,18 @@ describe('a restore killed mid-way recovers without a person (real Docker engine
       await until(`the restore to reach ${point.name}`, 300_000, 20, async () => point.reached() || run.child.exitCode !== null);
       assert.strictEqual(run.child.exitCode, null, `the restore ended before the kill point:\n${run.stderr()}`);
       const job = await one('backup');
-      // Held still (docker pause) so imctl health can look at the site while it is in
-      // maintenance; then the main process is killed as the issue describes.
-      await docker.getContainer(job.Id).pause();
+      // The restore is held still (SIGSTOP) so imctl health can look at the site while it is in
+      // maintenance; then the container's main process is killed, as the issue describes, which
+      // takes the stopped restore with it.
+      const top = (await docker.getContainer(job.Id).top({ ps_args: '-eo pid,args' })) as { Processes: string[][] };
+      const restorePids = top.Processes.filter((p) => /main\.js --json restore/.test(p[1])).map((p) => Number(p[0]));
+      assert.strictEqual(restorePids.length, 1, `one restore process in the job: ${JSON.stringify(top.Processes)}`);
+      process.kill(restorePids[0], 'SIGSTOP');
       let during: Answers;
       try {
         during = await answers();
       } finally {
         process.kill(job.State.Pid, 'SIGKILL');
-        await docker.getContainer(job.Id).unpause().catch(() => undefined);
       }
       durations[`kill (${point.phase})`] = Date.now() - t;
       assert.strictEqual(journal()?.phase, point.phase, 'the kill landed before the restore committed');
