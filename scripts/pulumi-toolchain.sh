@@ -192,7 +192,9 @@ if [ "${1:-}" = "--tidy" ]; then
 fi
 
 # --- warm path ------------------------------------------------------------------------------------
-if [ -f "$out/toolchain.json" ] && [ "$COMPONENTS" = "$ALL" ] && verify; then
+# A full build counts as done once toolchain.json exists; a partial one once its pieces verify.
+done_already() { { [ -f "$out/toolchain.json" ] || [ "$COMPONENTS" != "$ALL" ]; } && verify; }
+if done_already; then
   log "ready (cached): $out"
   exit 0
 fi
@@ -201,7 +203,7 @@ fi
 if command -v flock >/dev/null 2>&1; then
   exec 9>"$cache/$key.lock"
   flock -n 9 || { log "another build of $key is running; waiting"; flock 9; }
-  if [ -f "$out/toolchain.json" ] && [ "$COMPONENTS" = "$ALL" ] && verify; then log "ready (cached): $out"; exit 0; fi
+  if done_already; then log "ready (cached): $out"; exit 0; fi
 fi
 
 start=$(date +%s)
@@ -211,13 +213,21 @@ log "cache: $cache"
 # --- gate: every module downloaded before anything compiles ---------------------------------------
 # First the upstream modules themselves (a refusal here is the usual blocker), then each wrapper's
 # whole module graph exactly as its committed go.sum records it.
+blocked() {
+  mkdir -p "$out"
+  printf 'Modules the Pulumi toolchain needs could not be had from the Go module proxy (nothing was compiled):%s\n' "$refusals" > "$out/blocked.txt"
+  log "BLOCKED: these could not be had from the Go module proxy; nothing was compiled:$refusals"
+  log "(kept in $out/blocked.txt)"
+  exit 3
+}
 refusals=""; resolved=""
 for c in $COMPONENTS; do
   if resolve "$c"; then resolved="$resolved $c=$VER"; log "gate: $MOD@$VER served"; fi
 done
+# Stop here rather than fetch the served wrappers' graphs (1.4 GB for the CLI alone) for nothing.
+[ -z "$refusals" ] || blocked
 for c in $COMPONENTS; do
   component "$c"
-  case "$resolved " in *" $c="*) ;; *) continue ;; esac
   ver="$(printf '%s\n' $resolved | sed -n "s/^$c=//p")"
   if [ ! -f "$wrappers/$c/go.sum" ]; then
     refusals="$refusals
@@ -234,13 +244,7 @@ for c in $COMPONENTS; do
 ${bad:-  tools/pulumi-toolchain/$c: go mod download failed: $(tail -1 "$tmp/err")}"
   fi
 done
-if [ -n "$refusals" ]; then
-  mkdir -p "$out"
-  printf 'The Go module proxy refused modules the Pulumi toolchain needs (nothing was compiled):%s\n' "$refusals" > "$out/blocked.txt"
-  log "BLOCKED: the Go module proxy refused these; nothing was compiled:$refusals"
-  log "(kept in $out/blocked.txt)"
-  exit 3
-fi
+[ -z "$refusals" ] || blocked
 rm -f "$out/blocked.txt"
 log "gate passed in $(( $(date +%s) - start ))s"
 
@@ -263,6 +267,12 @@ for c in $COMPONENTS; do
   mv "$out/bin/$BIN.new" "$out/bin/$BIN"
   log "$c: built in $(( $(date +%s) - s ))s"
 done
+
+# The CLI's release archive ships this script beside pulumi so that dynamic providers
+# (pulumi.dynamic.Resource) run; it is in the sdk/v3 module the CLI was built from.
+dyn="$GOMODCACHE/github.com/pulumi/pulumi/sdk/v3@v$PULUMI_V/nodejs/dist/pulumi-resource-pulumi-nodejs"
+[ -f "$dyn" ] || die "$dyn is missing from the sdk/v3 module"
+cp "$dyn" "$out/bin/" && chmod 755 "$out/bin/pulumi-resource-pulumi-nodejs"
 
 for c in $COMPONENTS; do
   component "$c"; [ -n "$PLUGIN" ] || continue
