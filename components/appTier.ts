@@ -5,6 +5,7 @@ import { AppServiceConfig, BackendConfig, PortsConfig, ResourceLimits } from "./
 import { BUCKET, MINIO_APP_USER } from "./dataTier";
 import { builtImage } from "./images";
 import { objectLabels, resourcePrefix } from "./naming";
+import { SecretFile, SecretsVolume } from "./secretFiles";
 import { healthcheck, publish, serviceContainer } from "./service";
 
 export interface AppTierArgs {
@@ -111,22 +112,28 @@ export class AppTier extends pulumi.ComponentResource {
         const envs: pulumi.Input<string>[] = [
             "PORT=4000",
             "NODE_ENV=production",
-            pulumi.interpolate`DATABASE_URL=${args.databaseUrl}`,
-            pulumi.interpolate`REDIS_URL=${args.redisUrl}`,
             "S3_ENDPOINT=minio",
             "S3_PORT=9000",
             "S3_USE_SSL=false",
             "S3_REGION=us-east-1",
             `S3_ACCESS_KEY=${MINIO_APP_USER}`,
-            pulumi.interpolate`S3_SECRET_KEY=${args.s3SecretKey}`,
             `S3_BUCKET=${BUCKET}`,
-            pulumi.interpolate`JWT_SECRET=${args.jwtSecret}`,
-            pulumi.interpolate`JWT_SECRET_PREVIOUS=${args.jwtSecretPrevious}`,
             `PUBLIC_URL=${args.publicUrl}`,
             `STORAGE_DRIVER=${args.backend.storageDriver}`,
             `UPLOAD_MAX_MB=${args.uploadMb}`,
             `LOG_LEVEL=${args.backend.logLevel}`,
         ];
+        // The backends run read-only, so their secret files come from a volume all replicas share.
+        const files: SecretFile[] = [
+            { variable: "DATABASE_URL", value: args.databaseUrl },
+            { variable: "REDIS_URL", value: args.redisUrl },
+            { variable: "S3_SECRET_KEY", value: args.s3SecretKey },
+            { variable: "JWT_SECRET", value: args.jwtSecret },
+            { variable: "JWT_SECRET_PREVIOUS", value: args.jwtSecretPrevious },
+        ];
+        const secretsVolume = new SecretsVolume(`${name}-backend-secrets`, {
+            stack, service: "backend", tier: "app", files, uid: APP_UID, image: args.nodeImage,
+        }, { parent: this });
         this.backends = [];
         for (let n = 1; n <= args.backend.replicas; n++) {
             this.backends.push(serviceContainer(`${name}-backend-${n}`, {
@@ -140,6 +147,7 @@ export class AppTier extends pulumi.ComponentResource {
                     { name: args.edgeNetwork, aliases: ["backend", `backend-${n}`] },
                 ],
                 envs,
+                secrets: { files, uid: APP_UID, volume: secretsVolume },
                 // Only the first replica is published in dev; the rest are reached through nginx.
                 ports: publish(args.publish && n === 1, 4000, args.ports.backend),
                 volumes: fileVolume ? [{ volumeName: fileVolume.name, containerPath: "/app/data" }] : undefined,

@@ -3,10 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { STATUS_FILE } from "../automation/backup/status";
 import { BackupConfig, ResourceLimits } from "./config";
-import { BUCKET, MINIO_ROOT_USER } from "./dataTier";
+import { BUCKET, MINIO_BACKUP_USER } from "./dataTier";
 import { builtImage } from "./images";
 import { objectLabels, resourcePrefix } from "./naming";
 import { APP_DATABASE } from "./postgresRoles";
+import { SecretFile } from "./secretFiles";
 import { healthcheck, serviceContainer } from "./service";
 
 export interface BackupJobArgs {
@@ -32,8 +33,8 @@ export interface BackupJobArgs {
     readonly healthTimeoutSeconds: number;
     /** Superuser password for pg_dump/pg_restore and the database swap. */
     readonly postgresAdminPassword: pulumi.Input<string>;
-    /** MinIO root password: restores delete objects and need full bucket access. */
-    readonly minioRootPassword: pulumi.Input<string>;
+    /** Secret key of the job's own MinIO user (MINIO_BACKUP_USER), scoped to the app bucket. */
+    readonly minioSecretKey: pulumi.Input<string>;
     /** Redis password, used when backups include redis. */
     readonly redisPassword: pulumi.Input<string>;
     /** Current backup encryption key. */
@@ -57,10 +58,8 @@ export class BackupJob extends pulumi.ComponentResource {
         const envs: pulumi.Input<string>[] = [
             `STACK=${args.stack}`,
             "PGHOST=postgres", "PGPORT=5432", "PGUSER=postgres", `PGDATABASE=${APP_DATABASE}`,
-            pulumi.interpolate`PGPASSWORD=${args.postgresAdminPassword}`,
             "S3_ENDPOINT=minio", "S3_PORT=9000", "S3_USE_SSL=false", `S3_BUCKET=${BUCKET}`, "S3_REGION=us-east-1",
-            `S3_ACCESS_KEY=${MINIO_ROOT_USER}`,
-            pulumi.interpolate`S3_SECRET_KEY=${args.minioRootPassword}`,
+            `S3_ACCESS_KEY=${MINIO_BACKUP_USER}`,
             `BACKUP_SCHEDULE=${b.schedule}`, `BACKUP_TIMEZONE=${b.timezone}`,
             `RETENTION_DAYS=${b.retentionDays}`, `KEEP_LAST=${b.keepLast}`,
             `BACKUP_COMPONENTS=${components}`,
@@ -68,18 +67,24 @@ export class BackupJob extends pulumi.ComponentResource {
         // The key goes to the job either way: with backup.encrypt false it still MACs the plain
         // archives, so a forged one is refused (automation/backup/mac.ts).
         envs.push(`BACKUP_ENCRYPT=${b.encrypt}`);
-        envs.push(pulumi.interpolate`BACKUP_KEY=${args.backupKey}`);
-        envs.push(pulumi.interpolate`BACKUP_PREVIOUS_KEYS=${args.backupPreviousKeys}`);
+        // Every credential is a file (automation/backup/secretEnv.ts reads X_FILE).
+        const secrets: SecretFile[] = [
+            { variable: "PGPASSWORD", value: args.postgresAdminPassword },
+            { variable: "S3_SECRET_KEY", value: args.minioSecretKey },
+            { variable: "BACKUP_KEY", value: args.backupKey },
+            { variable: "BACKUP_PREVIOUS_KEYS", value: args.backupPreviousKeys },
+        ];
         if (b.includeRedis) {
-            envs.push("REDIS_HOST=redis", "REDIS_PORT=6379", pulumi.interpolate`REDIS_PASSWORD=${args.redisPassword}`);
+            envs.push("REDIS_HOST=redis", "REDIS_PORT=6379");
+            secrets.push({ variable: "REDIS_PASSWORD", value: args.redisPassword });
         }
         if (b.remote) {
             const r = b.remote;
             envs.push(
                 `REMOTE_S3_ENDPOINT=${r.endpoint}`, `REMOTE_S3_PORT=${r.port}`, `REMOTE_S3_USE_SSL=${r.useSsl}`,
                 `REMOTE_S3_BUCKET=${r.bucket}`, `REMOTE_S3_REGION=${r.region}`, `REMOTE_S3_ACCESS_KEY=${r.accessKey}`,
-                pulumi.secret(`REMOTE_S3_SECRET_KEY=${r.secretKey}`),
             );
+            secrets.push({ variable: "REMOTE_S3_SECRET_KEY", value: pulumi.secret(r.secretKey) });
         }
         const context = path.join(args.projectDir, "automation", "backup");
         const networks: Array<{ name: pulumi.Input<string>; aliases?: string[] }> = [{ name: args.dataNetwork, aliases: ["backup"] }];
@@ -103,7 +108,9 @@ export class BackupJob extends pulumi.ComponentResource {
                 args: { POSTGRES_IMAGE: args.postgresImage, NODE_IMAGE: args.nodeImage, ...args.buildArgs },
             }, this),
             networks,
-            envs: pulumi.secret(envs) as pulumi.Output<string[]>,
+            envs,
+            // The job runs as root in its image.
+            secrets: { files: secrets, uid: 0 },
             volumes: [
                 { volumeName: args.backupsVolume, containerPath: "/backups" },
                 // A restore killed mid-way leaves the site in maintenance with the backends

@@ -6,11 +6,29 @@ import { BackupConfig, ImageRefs, PortsConfig, ResourceLimits } from "./config";
 import { pulledImage } from "./images";
 import { containerName, imstackLabels, labelList, objectLabels, resourcePrefix } from "./naming";
 import { APP_DATABASE, APP_ROLE, PostgresRoles } from "./postgresRoles";
+import { SecretFile, secretFileEnvs, secretUploads } from "./secretFiles";
 import { healthcheck, serviceContainer } from "./service";
 
 export const MINIO_ROOT_USER = "imstack-root";
 export const MINIO_APP_USER = "imstack-app";
+/** The backup job's own MinIO identity: the app bucket only, no admin API. */
+export const MINIO_BACKUP_USER = "imstack-backup";
 export const BUCKET = "imstack";
+
+/** The official redis image's `redis` user, which reads redis.conf once it dropped root. */
+const REDIS_UID = 999;
+const REDIS_CONF = "/usr/local/etc/redis/redis.conf";
+
+/** Bucket-scoped policy: objects of the app bucket, plus `bucketActions` on the bucket itself. */
+function bucketPolicy(bucketActions: readonly string[]): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            { Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads", ...bucketActions], Resource: [`arn:aws:s3:::${BUCKET}`] },
+            { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"], Resource: [`arn:aws:s3:::${BUCKET}/*`] },
+        ],
+    }, null, 2);
+}
 
 export interface DataTierArgs {
     /** Stack name, used in resource names and labels. */
@@ -51,6 +69,8 @@ export interface DataTierArgs {
     readonly minioRootPassword: pulumi.Input<string>;
     /** Secret key of the MinIO app user. */
     readonly minioAppSecretKey: pulumi.Input<string>;
+    /** Secret key of the MinIO user the backup job uses. */
+    readonly minioBackupSecretKey: pulumi.Input<string>;
 }
 
 export class DataTier extends pulumi.ComponentResource {
@@ -58,7 +78,7 @@ export class DataTier extends pulumi.ComponentResource {
     public readonly postgres: docker.Container;
     public readonly redis: docker.Container;
     public readonly minio: docker.Container;
-    /** One-shot job that creates the bucket and the app user with its bucket-scoped policy. */
+    /** One-shot job that creates the bucket and the app and backup users with their bucket-scoped policies. */
     public readonly minioInit: docker.Container;
     /** The ALTER ROLE step; the backends depend on it. */
     public readonly postgresRoles: PostgresRoles;
@@ -90,8 +110,9 @@ export class DataTier extends pulumi.ComponentResource {
                 "POSTGRES_USER=postgres",
                 "POSTGRES_DB=postgres",
                 "PGDATA=/var/lib/postgresql/data/pgdata",
-                pulumi.interpolate`POSTGRES_PASSWORD=${args.postgresBootstrapPassword}`,
             ],
+            // The entrypoint reads the file as root, before it drops to the postgres user.
+            secrets: { files: [{ variable: "POSTGRES_PASSWORD", value: args.postgresBootstrapPassword }], uid: 0 },
             volumes: [{ volumeName: this.volumes.postgres.name, containerPath: "/var/lib/postgresql/data" }],
             // Over TCP: the socket answers during init, before the real server is up (docker-library/postgres#146).
             healthcheck: healthcheck(["CMD-SHELL", "pg_isready -h 127.0.0.1 -U postgres -d postgres"], { startPeriod: "30s" }),
@@ -122,13 +143,14 @@ export class DataTier extends pulumi.ComponentResource {
             service: "redis",
             image: pulledImage(`${name}-redis-image`, args.images.redis, this),
             networks: net("redis"),
-            // The password lives in an uploaded config file, not in the process arguments; redis-cli
-            // reads REDISCLI_AUTH for the healthcheck.
-            command: ["redis-server", "/usr/local/etc/redis/redis.conf"],
-            uploads: [{ file: "/usr/local/etc/redis/redis.conf", content: redisConf }],
-            envs: [pulumi.interpolate`REDISCLI_AUTH=${args.redisPassword}`],
+            // The password lives in an uploaded config file, not in the process arguments or the
+            // environment; redis-server reads it as the redis user.
+            command: ["redis-server", REDIS_CONF],
+            uploads: [{ file: REDIS_CONF, content: redisConf, permissions: "0400", owner: String(REDIS_UID), group: String(REDIS_UID) }],
             volumes: [{ volumeName: this.volumes.redis.name, containerPath: "/data" }],
-            healthcheck: healthcheck(["CMD-SHELL", "redis-cli ping | grep -q PONG"]),
+            // The check runs as root and hands redis-cli the password from the config, in its
+            // own environment only.
+            healthcheck: healthcheck(["CMD-SHELL", `REDISCLI_AUTH="$(sed -n 's/^requirepass //p' ${REDIS_CONF})" redis-cli ping | grep -q PONG`]),
             resources: args.resources.redis,
         }, { parent: this });
 
@@ -138,29 +160,41 @@ export class DataTier extends pulumi.ComponentResource {
             image: pulledImage(`${name}-minio-image`, args.images.minio, this),
             networks: net("minio"),
             command: ["server", "/data", "--console-address", ":9001"],
-            envs: [`MINIO_ROOT_USER=${MINIO_ROOT_USER}`, pulumi.interpolate`MINIO_ROOT_PASSWORD=${args.minioRootPassword}`],
+            // MinIO runs as root in its image and reads both files at start.
+            secrets: {
+                files: [{ variable: "MINIO_ROOT_USER", value: MINIO_ROOT_USER }, { variable: "MINIO_ROOT_PASSWORD", value: args.minioRootPassword }],
+                uid: 0,
+            },
             volumes: [{ volumeName: this.volumes.minio.name, containerPath: "/data" }],
             // The image ships `mc`, whose default alias "local" is this server.
             healthcheck: healthcheck(["CMD-SHELL", "mc ready local"], { startPeriod: "20s" }),
             resources: args.resources.minio,
         }, { parent: this });
 
-        const policy = JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-                { Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"], Resource: [`arn:aws:s3:::${BUCKET}`] },
-                { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"], Resource: [`arn:aws:s3:::${BUCKET}/*`] },
-            ],
-        }, null, 2);
-        // Credentials reach mc through MC_HOST_<alias> and variables expanded by the shell, so
-        // none appear in the container's configured command.
+        // The init job reads each credential from its file once and empties the file, so the
+        // exited container keeps none, neither in its environment nor on its filesystem.
+        const initSecrets: SecretFile[] = [
+            { variable: "MINIO_ROOT_PASSWORD", value: args.minioRootPassword },
+            { variable: "APP_SECRET_KEY", value: args.minioAppSecretKey },
+            { variable: "BACKUP_SECRET_KEY", value: args.minioBackupSecretKey },
+        ];
+        const user = (access: string, secret: string, policy: string) => [
+            `mc admin user add imstack "${access}" "${secret}"`,
+            `mc admin policy create imstack ${policy} /etc/imstack/${policy}.json`,
+            `mc admin policy attach imstack ${policy} --user "${access}" || mc admin user info imstack "${access}" | grep -q ${policy}`,
+        ];
         const initScript = [
             "set -eu",
+            `take() { v=''; IFS= read -r v < "$1" || [ -n "$v" ]; : > "$1"; [ -n "$v" ] || { echo "minio-init: $1 holds no secret" >&2; return 1; }; printf '%s' "$v"; }`,
+            `root_password=$(take "$MINIO_ROOT_PASSWORD_FILE")`,
+            `app_secret=$(take "$APP_SECRET_KEY_FILE")`,
+            `backup_secret=$(take "$BACKUP_SECRET_KEY_FILE")`,
+            // mc's credentials stay in this shell's environment, never in the container's.
+            `export MC_HOST_imstack="http://$MINIO_ROOT_USER:$root_password@minio:9000"`,
             `mc mb --ignore-existing "imstack/${BUCKET}"`,
-            `mc admin user add imstack "$APP_ACCESS_KEY" "$APP_SECRET_KEY"`,
-            "mc admin policy create imstack imstack-app /etc/imstack/app-policy.json",
-            `mc admin policy attach imstack imstack-app --user "$APP_ACCESS_KEY" || mc admin user info imstack "$APP_ACCESS_KEY" | grep -q imstack-app`,
-            `echo "bucket ${BUCKET} and user $APP_ACCESS_KEY ready"`,
+            ...user("$APP_ACCESS_KEY", "$app_secret", "imstack-app"),
+            ...user("$BACKUP_ACCESS_KEY", "$backup_secret", "imstack-backup"),
+            `echo "bucket ${BUCKET} and users $APP_ACCESS_KEY, $BACKUP_ACCESS_KEY ready"`,
         ].join("\n");
         this.minioInit = new docker.Container(`${name}-minio-init`, {
             name: containerName(stack, "minio-init"),
@@ -170,11 +204,17 @@ export class DataTier extends pulumi.ComponentResource {
             entrypoints: ["/bin/sh", "-c"],
             command: [initScript],
             envs: [
-                pulumi.interpolate`MC_HOST_imstack=http://${MINIO_ROOT_USER}:${args.minioRootPassword}@minio:9000`,
+                `MINIO_ROOT_USER=${MINIO_ROOT_USER}`,
                 `APP_ACCESS_KEY=${MINIO_APP_USER}`,
-                pulumi.interpolate`APP_SECRET_KEY=${args.minioAppSecretKey}`,
+                `BACKUP_ACCESS_KEY=${MINIO_BACKUP_USER}`,
+                ...secretFileEnvs(initSecrets),
             ],
-            uploads: [{ file: "/etc/imstack/app-policy.json", content: policy }],
+            uploads: [
+                { file: "/etc/imstack/imstack-app.json", content: bucketPolicy([]) },
+                // A restore into an emptied store creates the bucket again.
+                { file: "/etc/imstack/imstack-backup.json", content: bucketPolicy(["s3:CreateBucket"]) },
+                ...secretUploads(initSecrets, 0),
+            ],
             labels: labelList(imstackLabels(stack, "minio-init", "data")),
             // Runs once per change of its inputs; an exited one-shot is not "drift".
             mustRun: false,
@@ -214,7 +254,7 @@ export class DataTier extends pulumi.ComponentResource {
                 resources: args.resources.backup,
                 healthTimeoutSeconds: args.healthTimeoutSeconds,
                 postgresAdminPassword: args.postgresAdminPassword,
-                minioRootPassword: args.minioRootPassword,
+                minioSecretKey: args.minioBackupSecretKey,
                 redisPassword: args.redisPassword,
                 backupKey: args.backupKey,
                 backupPreviousKeys: args.backupPreviousKeys,

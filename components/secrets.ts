@@ -24,6 +24,8 @@ export class StackSecrets extends pulumi.ComponentResource {
     public readonly minioRootPassword: pulumi.Output<string>;
     /** Secret key of the MinIO user the backend uses. */
     public readonly minioAppSecretKey: pulumi.Output<string>;
+    /** Secret key of the MinIO user the backup job uses (bucket-scoped, not root). */
+    public readonly minioBackupSecretKey: pulumi.Output<string>;
     /** Current JWT signing secret. */
     public readonly jwtSecret: pulumi.Output<string>;
     /** The secret before the last rotation, accepted for verification only. */
@@ -49,6 +51,7 @@ export class StackSecrets extends pulumi.ComponentResource {
         this.redisPassword = password("redis", 32, rotation.redis);
         this.minioRootPassword = password("minio-root", 32, rotation.minio);
         this.minioAppSecretKey = password("minio-app", 40, rotation.minio);
+        this.minioBackupSecretKey = password("minio-backup", 40, rotation.minio);
 
         // JWT and backup keys must stay usable after a rotation (sessions stay valid, old archives
         // stay restorable), so they are derived from a never-rotated master and the rotation

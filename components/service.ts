@@ -4,6 +4,16 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ResourceLimits } from "./config";
 import { containerName, imstackLabels, labelList, Tier } from "./naming";
+import { SECRETS_DIR, SecretFile, secretFileEnvs, SecretsVolume, secretUploads } from "./secretFiles";
+
+/** Secrets a service reads from files (`X_FILE`), never from its environment. */
+export interface ServiceSecrets {
+    readonly files: readonly SecretFile[];
+    /** The user id the image reads them as (the files' owner). */
+    readonly uid: number;
+    /** Required for a read-only container, which Docker copies no file into. */
+    readonly volume?: SecretsVolume;
+}
 
 export interface ServiceContainerSpec {
     stack: string;
@@ -18,6 +28,7 @@ export interface ServiceContainerSpec {
     ports?: docker.types.input.ContainerPort[];
     volumes?: docker.types.input.ContainerVolume[];
     uploads?: pulumi.Input<pulumi.Input<docker.types.input.ContainerUpload>[]>;
+    secrets?: ServiceSecrets;
     healthcheck: docker.types.input.ContainerHealthcheck;
     resources: ResourceLimits;
     healthTimeoutSeconds: number;
@@ -25,7 +36,7 @@ export interface ServiceContainerSpec {
     tmpfs?: Record<string, string>;
     readOnly?: boolean;
     destroyGraceSeconds?: number;
-    extraLabels?: Record<string, string>;
+    extraLabels?: Record<string, pulumi.Input<string>>;
 }
 
 export const LOG_OPTS = { "max-size": "10m", "max-file": "3" };
@@ -35,8 +46,26 @@ export function serviceContainer(
     spec: ServiceContainerSpec,
     opts: pulumi.CustomResourceOptions,
 ): docker.Container {
-    const extra: Record<string, string> = { ...(spec.extraLabels ?? {}) };
+    const extra: Record<string, pulumi.Input<string>> = { ...(spec.extraLabels ?? {}) };
     if (spec.replica !== undefined) extra["com.imstack.replica"] = String(spec.replica);
+    const files = spec.secrets?.files ?? [];
+    let uploads = spec.uploads;
+    const volumes = [...(spec.volumes ?? [])];
+    if (files.length > 0) {
+        const volume = spec.secrets?.volume;
+        if (spec.readOnly) {
+            if (!volume) throw new Error(`${resourceName}: a read-only container gets its secret files from a SecretsVolume`);
+            volumes.push({ volumeName: volume.volumeName, containerPath: SECRETS_DIR, readOnly: true });
+            // The writer's id: new secrets replace the container, which reads them only at start.
+            extra["com.imstack.secrets"] = volume.revision;
+        } else {
+            const own = secretUploads(files, spec.secrets!.uid);
+            uploads = pulumi.output(spec.uploads ?? []).apply((u) => [...u, ...own]);
+        }
+    }
+    const envs = files.length > 0
+        ? pulumi.output(spec.envs ?? []).apply((e) => [...e, ...secretFileEnvs(files)])
+        : spec.envs;
     return new docker.Container(resourceName, {
         name: containerName(spec.stack, spec.service, spec.replica),
         image: spec.image,
@@ -45,12 +74,12 @@ export function serviceContainer(
         // container to the host bridge, and a changed default causes endless replacements.
         networkMode: spec.networks[0].name,
         networksAdvanced: spec.networks.map((n) => ({ name: n.name, aliases: n.aliases ?? [] })),
-        envs: spec.envs,
+        envs,
         command: spec.command,
         ports: spec.ports ?? [],
-        volumes: spec.volumes,
-        uploads: spec.uploads,
-        labels: labelList(imstackLabels(spec.stack, spec.service, spec.tier, extra)),
+        volumes: volumes.length > 0 ? volumes : undefined,
+        uploads,
+        labels: pulumi.all(extra).apply((e) => labelList(imstackLabels(spec.stack, spec.service, spec.tier, e))),
         healthcheck: spec.healthcheck,
         // Dependants are created only after this container reports healthy.
         wait: true,

@@ -82,6 +82,7 @@ export class ImStack extends pulumi.ComponentResource {
             redisPassword: secrets.redisPassword,
             minioRootPassword: secrets.minioRootPassword,
             minioAppSecretKey: secrets.minioAppSecretKey,
+            minioBackupSecretKey: secrets.minioBackupSecretKey,
         }, { parent: this });
 
         this.databaseUrl = databaseUrl(secrets.postgresAppPassword);

@@ -3,6 +3,7 @@ import { BackupContext, RemoteTarget } from './context';
 import { ALL_COMPONENTS, Component } from './manifest';
 import { STACK_RE } from './naming';
 import { RetentionPolicy } from './retention';
+import { withSecretFiles } from './secretEnv';
 
 export interface JobSettings {
   readonly ctx: BackupContext;
@@ -62,7 +63,8 @@ function remoteFrom(env: Env, stack: string): RemoteTarget | undefined {
   };
 }
 
-export function settingsFromEnv(env: Env = process.env): JobSettings {
+export function settingsFromEnv(given: Env = process.env): JobSettings {
+  const env = withSecretFiles(given);
   const stack = str(env, 'STACK');
   if (!STACK_RE.test(stack)) throw new Error('environment variable STACK must be lowercase letters, digits and dashes');
   const ctx: BackupContext = {

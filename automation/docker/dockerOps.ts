@@ -61,7 +61,7 @@ export interface DockerOps {
   /** Every container (running or not) labelled com.imstack.stack=<stack>. */
   listContainers(stack: string): Promise<ContainerSummary[]>;
   inspectContainer(id: string): Promise<ContainerSummary>;
-  /** The container's configured environment. Values are secrets: never print them. */
+  /** The container's configured environment, each X_FILE's file read into X. Values are secrets: never print them. */
   containerEnv(id: string): Promise<Record<string, string>>;
   start(id: string): Promise<void>;
   stop(id: string, timeoutSeconds: number): Promise<void>;

@@ -3,6 +3,7 @@
 import Docker from 'dockerode';
 import { dockerFailure } from './dockerErrors';
 import { LogDemuxer, splitTimestamp } from './demux';
+import { withSecretFiles } from './secretFiles';
 import { LABEL, type ContainerSummary, type DockerOps, type HealthState, type LogLine, type LogOptions, type PortBinding, type VolumeSummary } from './dockerOps';
 
 async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -94,13 +95,14 @@ export class DockerodeOps implements DockerOps {
 
   containerEnv(id: string): Promise<Record<string, string>> {
     return guard(`inspect ${id.slice(0, 12)}`, async () => {
-      const info = await this.docker.getContainer(id).inspect();
+      const container = this.docker.getContainer(id);
+      const info = await container.inspect();
       const env: Record<string, string> = {};
       for (const kv of info.Config.Env ?? []) {
         const i = kv.indexOf('=');
         if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
       }
-      return env;
+      return withSecretFiles(container, env);
     });
   }
 

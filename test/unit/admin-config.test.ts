@@ -29,11 +29,11 @@ describe("config: admins are granted by imctl, not by app.backend.adminUsernames
 
     it("passes no ADMIN_USERNAMES to the backends", async function () {
         const run = await runStack(stackConfig("dev"));
-        const backends = run.mocks.containers().filter((c) => String(unwrap(c.inputs.name)).includes("-backend-"));
+        const backends = run.mocks.containers().filter((c) => /-backend-\d+$/.test(String(unwrap(c.inputs.name))));
         assert.ok(backends.length >= 1);
         for (const b of backends) {
             const envs = unwrap(b.inputs.envs) as string[];
-            assert.ok(envs.some((e) => e.startsWith("DATABASE_URL=")), "not the backend's env");
+            assert.ok(envs.some((e) => e.startsWith("DATABASE_URL_FILE=")), "not the backend's env");
             assert.deepStrictEqual(envs.filter((e) => e.startsWith("ADMIN_USERNAMES=")), []);
         }
     });

@@ -2,13 +2,18 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../../components/config";
 import { MULTIPART_OVERHEAD_KB } from "../../nginx/render";
+import { MINIO_BACKUP_USER, MINIO_ROOT_USER } from "../../components/dataTier";
 import { isSecretValue, plainParts, Recorded, unwrap } from "./helpers/recordingMocks";
+import { envList, secretFilesOf } from "./helpers/secretFiles";
 import { MockRun, runStack } from "./helpers/runStack";
 import { stackConfig } from "./helpers/stackFiles";
 
 const CONTAINER = "docker:index/container:Container";
 const DATA_SERVICES = ["postgres", "redis", "minio"];
 const LONG_RUNNING = ["postgres", "redis", "minio", "backup", "backend", "web", "next", "nginx"];
+/** Variables that hold a credential whenever they are set: none may be in a container's environment. */
+const SECRET_VARIABLES = ["POSTGRES_PASSWORD", "MINIO_ROOT_PASSWORD", "DATABASE_URL", "REDIS_URL", "S3_SECRET_KEY", "JWT_SECRET", "JWT_SECRET_PREVIOUS",
+    "PGPASSWORD", "BACKUP_KEY", "BACKUP_PREVIOUS_KEYS", "REDIS_PASSWORD", "REDISCLI_AUTH", "REMOTE_S3_SECRET_KEY", "MC_HOST_imstack", "APP_SECRET_KEY", "BACKUP_SECRET_KEY"];
 
 type Port = { internal: number; external: number; ip: string };
 type Net = { name: string; aliases: string[] };
@@ -108,33 +113,92 @@ for (const stackName of ["dev", "prod"] as const) {
             }
         });
 
-        it("passes every credential to containers and commands as a Pulumi secret", function () {
-            // An env list holding a secret travels as one secret value, so either the whole list
-            // or the entry itself must carry the secret signature.
-            const secretEnv = (c: Recorded, key: string) => {
-                const envs = c.inputs.envs;
-                const list = unwrap(envs) as string[];
-                assert.ok(list.some((e) => e.startsWith(`${key}=`)), `${c.inputs.name} env ${key} missing`);
-                if (isSecretValue(envs)) return;
-                const entry = (envs as unknown[]).find((e) => String(unwrap(e)).startsWith(`${key}=`));
-                assert.ok(isSecretValue(entry), `${c.inputs.name} env ${key} is not secret`);
-            };
-            for (const backend of run.mocks.containers().filter((c) => service(c) === "backend")) {
-                for (const key of ["DATABASE_URL", "REDIS_URL", "S3_SECRET_KEY", "JWT_SECRET", "JWT_SECRET_PREVIOUS"]) secretEnv(backend, key);
+        it("puts no secret in any container's environment or command line", function () {
+            // Every secret a file carries, generated or derived (JWT and backup keys), and the
+            // generated passwords themselves.
+            const secrets = new Set(run.mocks.generatedSecrets);
+            for (const c of run.mocks.containers()) for (const f of secretFilesOf(run.mocks, c).values()) if (f.value.length >= 16) secrets.add(f.value);
+            assert.ok(secrets.size >= 10, `secrets found: ${secrets.size}`);
+            for (const c of run.mocks.containers()) {
+                const envs = envList(c);
+                for (const e of envs) {
+                    const key = e.slice(0, e.indexOf("="));
+                    assert.ok(!SECRET_VARIABLES.includes(key), `${c.inputs.name} has ${key} in its environment`);
+                    for (const v of secrets) assert.ok(!e.includes(v), `${c.inputs.name} env ${key} holds a secret`);
+                }
+                const argv = JSON.stringify([unwrap(c.inputs.command), unwrap(c.inputs.entrypoints), unwrap(c.inputs.healthcheck)]);
+                for (const v of secrets) assert.ok(!argv.includes(v), `${c.inputs.name} command line holds a secret`);
             }
-            secretEnv(run.mocks.container("postgres"), "POSTGRES_PASSWORD");
-            secretEnv(run.mocks.container("redis"), "REDISCLI_AUTH");
-            secretEnv(run.mocks.container("minio"), "MINIO_ROOT_PASSWORD");
-            secretEnv(run.mocks.container("minio-init"), "MC_HOST_imstack");
-            secretEnv(run.mocks.container("minio-init"), "APP_SECRET_KEY");
-            for (const key of ["PGPASSWORD", "S3_SECRET_KEY", "BACKUP_KEY", "BACKUP_PREVIOUS_KEYS"]) secretEnv(run.mocks.container("backup"), key);
+        });
+
+        it("passes every credential as a secret file of mode 0400 owned by the user that reads it", function () {
+            // The mocks record passwords in the order they register the RandomPasswords.
+            const pw = (part: string) => {
+                const i = run.mocks.byType("random:index/randomPassword:RandomPassword").findIndex((r) => r.name === `imstack-secrets-${part}`);
+                assert.ok(i >= 0, `no password ${part}`);
+                return run.mocks.generatedSecrets[i];
+            };
+            const expected: Array<[string, string, Record<string, string | RegExp>]> = [
+                ["postgres", "0", { POSTGRES_PASSWORD: pw("postgres-bootstrap") }],
+                ["minio", "0", { MINIO_ROOT_USER: MINIO_ROOT_USER, MINIO_ROOT_PASSWORD: pw("minio-root") }],
+                ["minio-init", "0", { MINIO_ROOT_PASSWORD: pw("minio-root"), APP_SECRET_KEY: pw("minio-app"), BACKUP_SECRET_KEY: pw("minio-backup") }],
+                ["backup", "0", { PGPASSWORD: pw("postgres-admin"), S3_SECRET_KEY: pw("minio-backup"), BACKUP_KEY: /^[0-9a-f]{64}$/, BACKUP_PREVIOUS_KEYS: /^([0-9a-f]{64}(,|$))*$/ }],
+            ];
+            for (const b of run.mocks.containers().filter((c) => service(c) === "backend")) {
+                expected.push([String(b.inputs.name).replace(`imstack-${stackName}-`, ""), "1000", {
+                    DATABASE_URL: `postgres://imstack_app:${pw("postgres-app")}@postgres:5432/imstack`,
+                    REDIS_URL: `redis://:${pw("redis")}@redis:6379/0`,
+                    S3_SECRET_KEY: pw("minio-app"),
+                    JWT_SECRET: /^[0-9a-f]{64}$/,
+                    JWT_SECRET_PREVIOUS: /^[0-9a-f]{64}$/,
+                }]);
+            }
+            for (const [svc, uid, vars] of expected) {
+                const c = run.mocks.container(svc);
+                const files = secretFilesOf(run.mocks, c);
+                assert.deepStrictEqual([...files.keys()].sort(), Object.keys(vars).sort(), `${svc} secret files`);
+                for (const [variable, want] of Object.entries(vars)) {
+                    const f = files.get(variable)!;
+                    assert.ok(f.secret, `${svc} ${variable} is not a Pulumi secret`);
+                    assert.strictEqual(f.permissions, "0400", `${svc} ${variable} mode`);
+                    assert.deepStrictEqual([f.owner, f.group], [uid, uid], `${svc} ${variable} owner`);
+                    assert.match(f.path, /^\/run\/secrets\/[a-z0-9-]+$/);
+                    if (typeof want === "string") assert.strictEqual(f.value, want, `${svc} ${variable}`);
+                    else assert.match(f.value, want, `${svc} ${variable}`);
+                }
+            }
             const redis = run.mocks.container("redis");
             const up = redis.inputs.uploads;
             assert.ok(isSecretValue(up) || isSecretValue((up as Array<Record<string, unknown>>)[0].content), "redis.conf is not secret");
-            assert.match(String((unwrap(up) as Array<{ content: string }>)[0].content), /^requirepass Pw/m);
+            const conf = (unwrap(up) as Array<{ file: string; content: string; permissions: string; owner: string }>)[0];
+            assert.match(conf.content, new RegExp(`^requirepass ${pw("redis")}$`, "m"));
+            assert.deepStrictEqual([conf.permissions, conf.owner], ["0400", "999"], "redis.conf is for the redis user only");
+            assert.match((unwrap(redis.inputs.healthcheck) as { tests: string[] }).tests.join(" "), /REDISCLI_AUTH="\$\(sed -n 's\/\^requirepass \/\/p' \/usr\/local\/etc\/redis\/redis.conf\)"/);
             const cmd = run.mocks.byType("command:local:Command")[0];
             assert.ok(isSecretValue(cmd.inputs.stdin), "ALTER ROLE stdin is not secret");
             assert.ok(!String(unwrap(cmd.inputs.create)).match(/Pw[0-9a-f]{30}/), "password in the command line");
+        });
+
+        it("gives the backup job its own bucket-scoped MinIO identity, and the init job empties its secret files", function () {
+            const backupEnv = envList(run.mocks.container("backup"));
+            assert.ok(backupEnv.includes(`S3_ACCESS_KEY=${MINIO_BACKUP_USER}`), backupEnv.join(" "));
+            const init = run.mocks.container("minio-init");
+            const uploads = unwrap(init.inputs.uploads) as Array<{ file: string; content: string }>;
+            for (const policy of ["imstack-app", "imstack-backup"]) {
+                const doc = JSON.parse(uploads.find((u) => u.file === `/etc/imstack/${policy}.json`)!.content) as { Statement: Array<{ Action: string[]; Resource: string[] }> };
+                for (const st of doc.Statement) {
+                    for (const r of st.Resource) assert.match(r, /^arn:aws:s3:::imstack(\/\*)?$/, `${policy} reaches ${r}`);
+                    for (const a of st.Action) assert.match(a, /^s3:[A-Za-z]+$/, `${policy} grants ${a}`);
+                }
+                const actions = doc.Statement.flatMap((st) => st.Action);
+                assert.strictEqual(actions.includes("s3:CreateBucket"), policy === "imstack-backup", `${policy} s3:CreateBucket`);
+            }
+            const script = (unwrap(init.inputs.command) as string[]).join("\n");
+            assert.match(script, /mc admin user add imstack "\$BACKUP_ACCESS_KEY" "\$backup_secret"/);
+            assert.match(script, /mc admin policy attach imstack imstack-backup --user "\$BACKUP_ACCESS_KEY"/);
+            // Each file is read once and truncated.
+            assert.match(script, /take\(\) \{[^}]*: > "\$1"/);
+            for (const v of ["MINIO_ROOT_PASSWORD", "APP_SECRET_KEY", "BACKUP_SECRET_KEY"]) assert.match(script, new RegExp(`\\$\\(take "\\$${v}_FILE"\\)`), v);
         });
 
         it("exports connection strings only as secrets", async function () {
@@ -178,9 +242,21 @@ for (const stackName of ["dev", "prod"] as const) {
             assert.match(pgTests, /pg_isready -h 127\.0\.0\.1/, "postgres healthcheck goes over TCP");
         });
 
-        it("never uploads files into a read-only container (Docker refuses the copy)", function () {
+        it("never uploads files into a read-only container (Docker refuses the copy): its secrets come from a read-only volume", function () {
             for (const c of run.mocks.containers()) {
-                if (c.inputs.readOnly === true) assert.ok(!c.inputs.uploads || (unwrap(c.inputs.uploads) as unknown[]).length === 0, `${c.inputs.name}`);
+                if (c.inputs.readOnly !== true) continue;
+                assert.ok(!c.inputs.uploads || (unwrap(c.inputs.uploads) as unknown[]).length === 0, `${c.inputs.name}`);
+                const files = secretFilesOf(run.mocks, c);
+                if (files.size === 0) continue;
+                const mount = (unwrap(c.inputs.volumes) as Array<{ containerPath: string; readOnly?: boolean; volumeName: string }>).find((v) => v.containerPath === "/run/secrets")!;
+                assert.strictEqual(mount.readOnly, true, `${c.inputs.name} mounts its secrets read-only`);
+                const writer = [...files.values()][0].via;
+                assert.notStrictEqual(writer, c);
+                assert.strictEqual(writer.inputs.readOnly, undefined);
+                assert.strictEqual(writer.inputs.networkMode, "none");
+                assert.strictEqual(writer.inputs.user, "1000:1000", "the writer checks the files as the reading user");
+                assert.ok(!writer.inputs.envs || (unwrap(writer.inputs.envs) as string[]).length === 0, "the writer has no environment");
+                assert.strictEqual(label(c, "com.imstack.secrets"), `${writer.name}-id`, "new secrets replace the container");
             }
         });
 
@@ -188,13 +264,15 @@ for (const stackName of ["dev", "prod"] as const) {
             // Resource options are not visible to mocks, so check them on the resource objects.
             const volumes = run.mocks.byType("docker:index/volume:Volume");
             assert.deepStrictEqual(volumes.map((v) => v.inputs.name).sort(),
-                ["backups", "minio", "postgres", "redis"].map((p) => `imstack-${stackName}-${p}`));
+                ["backend-secrets", "backups", "minio", "postgres", "redis"].map((p) => `imstack-${stackName}-${p}`));
             const opts = volumeOptions(run);
             for (const [name, o] of Object.entries(opts)) {
-                assert.strictEqual(o.retainOnDelete, true, `${name} retainOnDelete`);
-                assert.strictEqual(o.protect, stackName === "prod", `${name} protect`);
+                // The secrets volume holds nothing the next `up` does not write again.
+                const data = !name.endsWith("-backend-secrets-volume");
+                assert.strictEqual(o.retainOnDelete, data ? true : undefined, `${name} retainOnDelete`);
+                assert.strictEqual(o.protect, data ? stackName === "prod" : undefined, `${name} protect`);
             }
-            assert.strictEqual(Object.keys(opts).length, 4);
+            assert.strictEqual(Object.keys(opts).length, 5);
         });
 
         it(`runs ${stackName === "prod" ? 2 : 1} backend replica(s) with distinct names behind one alias`, function () {
@@ -229,7 +307,7 @@ for (const stackName of ["dev", "prod"] as const) {
                 assert.ok(envs.includes(e), `${e} in ${envs.filter((x) => !/PASSWORD|KEY/.test(x)).join(" ")}`);
             }
             const vols = unwrap(run.mocks.container("backup").inputs.volumes) as Array<{ volumeName: string; containerPath: string }>;
-            assert.deepStrictEqual(vols, [{ volumeName: `imstack-${stackName}-backups`, containerPath: "/backups" }]);
+            assert.deepStrictEqual(vols.find((v) => v.containerPath === "/backups"), { volumeName: `imstack-${stackName}-backups`, containerPath: "/backups" });
         });
 
         it("uploads an nginx config that routes every path and carries the upload limit", function () {
@@ -259,7 +337,8 @@ describe("program options", function () {
         const backup = run.mocks.container("backup");
         const nets = (unwrap(backup.inputs.networksAdvanced) as Net[]).map((n) => n.name);
         assert.deepStrictEqual(nets, ["imstack-prod-data", "imstack-prod-backup-egress"]);
-        assert.ok(isSecretValue(backup.inputs.envs), "envs carrying the remote key are secret");
+        const remote = secretFilesOf(run.mocks, backup).get("REMOTE_S3_SECRET_KEY");
+        assert.ok(remote && remote.secret && remote.value === "remote-secret-value" && remote.permissions === "0400", "the remote key is a secret file");
         assert.ok((unwrap(backup.inputs.envs) as string[]).includes("REMOTE_S3_BUCKET=offsite-1"));
         for (const r of run.mocks.resources) assert.ok(!JSON.stringify(plainParts(r.inputs)).includes("remote-secret-value"), r.name);
     });
@@ -267,7 +346,7 @@ describe("program options", function () {
     it("leaves out the backup job, web and next when disabled", async function () {
         const run = await runStack(stackConfig("dev", { backup: { enabled: false }, app: { web: { enabled: false }, next: { enabled: false } } }));
         const services = run.mocks.containers().map(service).sort();
-        assert.deepStrictEqual(services, ["backend", "dev-ports", "minio", "minio-init", "nginx", "postgres", "redis"]);
+        assert.deepStrictEqual(services, ["backend", "backend-secrets", "dev-ports", "minio", "minio-init", "nginx", "postgres", "redis"]);
         const conf = (unwrap(run.mocks.container("nginx").inputs.uploads) as Array<{ file: string; content: string }>)
             .find((u) => u.file === "/etc/nginx/nginx.conf")!.content;
         assert.ok(!conf.includes("$web_upstream") && !conf.includes("$next_upstream"));
@@ -283,7 +362,7 @@ describe("program options", function () {
     it("runs the file storage driver with one replica and a retained data volume", async function () {
         const run = await runStack(stackConfig("dev", { app: { backend: { storageDriver: "file" } } }));
         const vols = unwrap(run.mocks.container("backend-1").inputs.volumes) as Array<{ volumeName: string; containerPath: string }>;
-        assert.deepStrictEqual(vols, [{ volumeName: "imstack-dev-backend-data", containerPath: "/app/data" }]);
+        assert.deepStrictEqual(vols.find((v) => v.containerPath === "/app/data"), { volumeName: "imstack-dev-backend-data", containerPath: "/app/data" });
         assert.strictEqual(run.options.get("docker:index/volume:Volume::imstack-app-backend-data")?.retainOnDelete, true);
     });
 });

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { unwrap } from "./helpers/recordingMocks";
 import { MockRun, runStack } from "./helpers/runStack";
+import { secretFilesOf } from "./helpers/secretFiles";
 import { stackConfig } from "./helpers/stackFiles";
 
 const PASSWORD = "random:index/randomPassword:RandomPassword";
@@ -10,6 +11,13 @@ function envOf(run: MockRun, name: string): string[] {
     const c = run.mocks.containers().find((x) => x.inputs.name === name);
     assert.ok(c, `container ${name}`);
     return unwrap(c.inputs.envs) as string[];
+}
+
+/** A backend secret as its file carries it (the backends read secrets from files, not env). */
+function backendSecret(run: MockRun, variable: string): string {
+    const f = secretFilesOf(run.mocks, run.mocks.container("backend-1")).get(variable);
+    assert.ok(f, `backend-1 reads no ${variable}_FILE`);
+    return f.value;
 }
 
 describe("rotation through config", function () {
@@ -48,7 +56,7 @@ describe("rotation through config", function () {
     });
 
     it("hands the backends the new DATABASE_URL but leaves the postgres container alone", function () {
-        const dbUrl = (run: MockRun) => envOf(run, "imstack-dev-backend-1").find((e) => e.startsWith("DATABASE_URL="));
+        const dbUrl = (run: MockRun) => backendSecret(run, "DATABASE_URL");
         assert.notStrictEqual(dbUrl(after), dbUrl(before0));
         assert.deepStrictEqual(envOf(after, "imstack-dev-postgres"), envOf(before0, "imstack-dev-postgres"));
     });
@@ -56,7 +64,7 @@ describe("rotation through config", function () {
     it("keeps sessions valid across a JWT rotation: the old secret becomes JWT_SECRET_PREVIOUS", async function () {
         const r1 = await runStack(stackConfig("dev", { rotation: { jwt: "a" } }));
         const r2 = await runStack(stackConfig("dev", { rotation: { jwt: "b", jwtPrevious: "a" } }));
-        const get = (run: MockRun, key: string) => envOf(run, "imstack-dev-backend-1").find((e) => e.startsWith(`${key}=`))!.split("=")[1];
+        const get = backendSecret;
         assert.strictEqual(get(r2, "JWT_SECRET_PREVIOUS"), get(r1, "JWT_SECRET"));
         assert.notStrictEqual(get(r2, "JWT_SECRET"), get(r1, "JWT_SECRET"));
         assert.match(get(r2, "JWT_SECRET"), /^[0-9a-f]{64}$/);

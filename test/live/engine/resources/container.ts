@@ -21,7 +21,14 @@ interface Port { internal: number; external?: number; ip?: string; protocol?: st
 interface NetAdv { name: string; aliases?: string[]; ipv4Address?: string; ipv6Address?: string; macAddress?: string; driverOpts?: Record<string, string>; gwPriority?: number; linkLocalIps?: string[] }
 interface Vol { volumeName?: string; hostPath?: string; containerPath?: string; readOnly?: boolean; fromContainer?: string; selinuxRelabel?: string }
 interface Mount { type: string; source?: string; target: string; readOnly?: boolean; tmpfsOptions?: { sizeBytes?: number; mode?: number }; bindOptions?: { propagation?: string }; volumeOptions?: { noCopy?: boolean; labels?: Array<{ label: string; value: string }>; driverName?: string; driverOptions?: Record<string, string> } }
-interface Upload { file: string; content?: string; contentBase64?: string; source?: string; sourceHash?: string; executable?: boolean; permissions?: string; owner?: number; group?: number }
+interface Upload { file: string; content?: string; contentBase64?: string; source?: string; sourceHash?: string; executable?: boolean; permissions?: string; owner?: string; group?: string }
+
+/** The provider takes owner/group as strings and resolves names on the deploying host; only ids are reproduced. */
+function uploadId(v: string | number | undefined, what: string, file: string): number {
+  if (v === undefined || v === null || v === '') return 0;
+  if (!/^\d+$/.test(String(v))) throw new Error(`uploads ${file}: ${what} "${v}" is not a numeric id (the live layer does not resolve names)`);
+  return Number(v);
+}
 interface Health { tests: string[]; interval?: string; timeout?: string; startPeriod?: string; startInterval?: string; retries?: number }
 interface Ulimit { name: string; soft: number; hard: number }
 
@@ -58,7 +65,7 @@ function uploadArchive(uploads: Upload[]): NodeJS.ReadableStream {
     else if (u.contentBase64 !== undefined && u.contentBase64 !== null) body = Buffer.from(u.contentBase64, 'base64');
     else body = require('fs').readFileSync(u.source as string) as Buffer;
     const mode = u.permissions ? parseInt(u.permissions, 8) : u.executable ? 0o755 : 0o644;
-    p.entry({ name: u.file.replace(/^\/+/, ''), mode, uid: u.owner ?? 0, gid: u.group ?? 0, size: body.length }, body);
+    p.entry({ name: u.file.replace(/^\/+/, ''), mode, uid: uploadId(u.owner, 'owner', u.file), gid: uploadId(u.group, 'group', u.file), size: body.length }, body);
   }
   p.finalize();
   return p as unknown as NodeJS.ReadableStream;
