@@ -136,7 +136,7 @@ describe('substitute images follow the official conventions', function () {
     });
     const init = await run(docker, 'mc', {
       Image: SUBSTITUTE_TAGS.mc, Entrypoint: ['/bin/sh', '-c'],
-      Cmd: ['set -eu; mc mb --ignore-existing imstack/bucket1; mc mb --ignore-existing imstack/bucket1; mc admin user add imstack app "$APP_SECRET"; echo \'{"Statement":[]}\' > /tmp/p.json; mc admin policy create imstack p1 /tmp/p.json; mc admin policy attach imstack p1 --user app'],
+      Cmd: ['set -eu; mc mb --ignore-existing imstack/bucket1; mc mb --ignore-existing imstack/bucket1; mc admin user add imstack app "$APP_SECRET"; echo \'{"Statement":[{"Effect":"Allow","Action":["s3:ListAllMyBuckets"],"Resource":["arn:aws:s3:::*"]},{"Effect":"Allow","Action":["s3:*"],"Resource":["arn:aws:s3:::bucket1","arn:aws:s3:::bucket1/*"]}]}\' > /tmp/p.json; mc admin policy create imstack p1 /tmp/p.json; mc admin policy attach imstack p1 --user app'],
       Env: ['MC_HOST_imstack=http://rootuser:rootpassword1@minio:9000', 'APP_SECRET=appsecret99'],
       HostConfig: { NetworkMode: PREFIX },
     });

@@ -20,14 +20,14 @@ const PACKAGES = ['postgresql-15', 'redis-server', 'nginx-light', 'ca-certificat
 
 export type SubstituteName = 'postgres' | 'redis' | 'minio' | 'mc' | 'nginx' | 'node';
 
-/** Image references the live layer passes to the program instead of registry images. */
-export const SUBSTITUTE_TAGS: Readonly<Record<SubstituteName, string>> = {
-  postgres: 'imstack-sub/postgres:16',
-  redis: 'imstack-sub/redis:7',
-  minio: 'imstack-sub/minio:latest',
-  mc: 'imstack-sub/mc:latest',
-  nginx: 'imstack-sub/nginx:1.27',
-  node: 'imstack-sub/node:20',
+/** Repository and version of each substitute; the tag adds the hash of what it is built from. */
+const SUBSTITUTES: Readonly<Record<SubstituteName, { repo: string; version?: string }>> = {
+  postgres: { repo: 'imstack-sub/postgres', version: '16' },
+  redis: { repo: 'imstack-sub/redis', version: '7' },
+  minio: { repo: 'imstack-sub/minio' },
+  mc: { repo: 'imstack-sub/mc' },
+  nginx: { repo: 'imstack-sub/nginx', version: '1.27' },
+  node: { repo: 'imstack-sub/node', version: '20' },
 };
 
 interface ImageSpec {
@@ -45,6 +45,32 @@ const SPECS: readonly ImageSpec[] = [
   { name: 'minio', dir: 'minio', target: 'minio', extra: () => nodeModulesClosure(['s3rver', 'minio']) },
   { name: 'mc', dir: 'minio', target: 'mc', extra: () => nodeModulesClosure(['s3rver', 'minio']) },
 ];
+
+/**
+ * Image references the live layer passes to the program instead of registry images. The tag
+ * carries the content hash (imstack-sub/minio:3f0c…), so checkouts with different substitute
+ * files sharing one engine each use their own images instead of retagging one another's.
+ */
+export const SUBSTITUTE_TAGS: Readonly<Record<SubstituteName, string>> = Object.defineProperties({} as Record<SubstituteName, string>,
+  Object.fromEntries(SPECS.map((spec) => [spec.name, { enumerable: true, get: () => substituteTag(spec) }])));
+
+const tagCache = new Map<SubstituteName, { tag: string; hash: string; extra: ExtraContextFile[] }>();
+
+function resolveSpec(spec: ImageSpec): { tag: string; hash: string; extra: ExtraContextFile[] } {
+  let r = tagCache.get(spec.name);
+  if (!r) {
+    const extra = spec.extra?.() ?? [];
+    const hash = hashOf([baseTag(), spec.target ?? '', ...hashDir(path.join(HERE, spec.dir)), closureFingerprint(extra)]);
+    const { repo, version } = SUBSTITUTES[spec.name];
+    r = { tag: `${repo}:${version ? `${version}-` : ''}${hash}`, hash, extra };
+    tagCache.set(spec.name, r);
+  }
+  return r;
+}
+
+function substituteTag(spec: ImageSpec): string {
+  return resolveSpec(spec).tag;
+}
 
 export interface ImageResult {
   readonly name: string;
@@ -139,12 +165,22 @@ function run(cmd: string, args: string[]): Promise<void> {
   });
 }
 
+const BASE_SCRIPT = path.join(HERE, 'base', 'rootfs.sh');
+
+function baseHash(): string {
+  const npmVersion = (JSON.parse(fs.readFileSync('/usr/lib/node_modules/npm/package.json', 'utf8')) as { version: string }).version;
+  return hashOf([fs.readFileSync(BASE_SCRIPT, 'utf8'), PACKAGES.join(','), process.version, npmVersion, 'bookworm']);
+}
+
+function baseTag(): string {
+  return `imstack-sub/base:${baseHash()}`;
+}
+
 async function ensureBase(docker: Docker, log: (l: string) => void): Promise<ImageResult> {
   const started = Date.now();
-  const script = path.join(HERE, 'base', 'rootfs.sh');
-  const npmVersion = (JSON.parse(fs.readFileSync('/usr/lib/node_modules/npm/package.json', 'utf8')) as { version: string }).version;
-  const hash = hashOf([fs.readFileSync(script, 'utf8'), PACKAGES.join(','), process.version, npmVersion, 'bookworm']);
-  const tag = `imstack-sub/base:${hash}`;
+  const script = BASE_SCRIPT;
+  const hash = baseHash();
+  const tag = baseTag();
   const have = await existingHash(docker, tag);
   if (have) return { name: 'base', tag, id: have.id, cached: true, seconds: (Date.now() - started) / 1000 };
   fs.mkdirSync(CACHE_DIR, { recursive: true });
@@ -169,9 +205,7 @@ export async function buildSubstituteImages(opts: BuildOptions = {}): Promise<Bu
   const results: ImageResult[] = [base];
   for (const spec of SPECS) {
     const t0 = Date.now();
-    const tag = SUBSTITUTE_TAGS[spec.name];
-    const extra = spec.extra?.() ?? [];
-    const hash = hashOf([base.tag, spec.target ?? '', ...hashDir(path.join(HERE, spec.dir)), closureFingerprint(extra)]);
+    const { tag, hash, extra } = resolveSpec(spec);
     const have = await existingHash(docker, tag);
     if (have?.hash === hash) {
       results.push({ name: spec.name, tag, id: have.id, cached: true, seconds: (Date.now() - t0) / 1000 });

@@ -22,6 +22,13 @@ if [ "${1:0:1}" = '-' ]; then set -- postgres "$@"; fi
 
 if [ "$1" != 'postgres' ]; then exec "$@"; fi
 
+# As upstream: the variables (and their *_FILE secrets) are read first, as root when started as
+# root, so a secret file need only be readable by root; the re-executed script inherits them.
+file_env POSTGRES_PASSWORD
+file_env POSTGRES_USER postgres
+file_env POSTGRES_DB "$POSTGRES_USER"
+file_env POSTGRES_INITDB_ARGS
+
 if [ "$(id -u)" = '0' ]; then
   mkdir -p "$PGDATA" /var/run/postgresql
   chmod 00700 "$PGDATA" || :
@@ -31,10 +38,6 @@ if [ "$(id -u)" = '0' ]; then
   exec setpriv --reuid=postgres --regid=postgres --init-groups "$BASH_SOURCE" "$@"
 fi
 
-file_env POSTGRES_PASSWORD
-file_env POSTGRES_USER postgres
-file_env POSTGRES_DB "$POSTGRES_USER"
-file_env POSTGRES_INITDB_ARGS
 : "${POSTGRES_HOST_AUTH_METHOD:=scram-sha-256}"
 
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
