@@ -7,6 +7,7 @@
 //   (d) the containers' own healthchecks answer in milliseconds even with their CPU saturated.
 import assert from 'assert';
 import type Docker from 'dockerode';
+import { Client } from 'pg';
 import WebSocket from 'ws';
 import { dockerClient } from '../engine/docker-client';
 import { imctl, transcript } from '../imctl/support';
@@ -113,14 +114,38 @@ describe('auth and backend hardening on a live dev stack (issue 15, item 4)', fu
     const beforeInfo = await docker.getContainer(name('backend-1')).inspect();
     const before = beforeInfo.State;
 
+    // Posts in flight inside their transactions when postgres dies: hold the conversation's row
+    // lock through the dev port, so they wait with a pooled connection checked out.
+    const url = new URL(run!.live.output<string>('databaseUrl'));
+    const pgAt = (role: string) => new Client({ host: '127.0.0.1', port: run!.ports.postgres, user: decodeURIComponent(url.username), password: decodeURIComponent(url.password), database: url.pathname.slice(1), application_name: role });
+    const locker = pgAt('authhard-locker');
+    const watcher = pgAt('authhard-watcher');
+    for (const c of [locker, watcher]) {
+      c.on('error', () => undefined);
+      await c.connect();
+    }
+    await locker.query('BEGIN');
+    await locker.query('UPDATE conversations SET last_message_at = now() WHERE id = $1', [conv.id]);
+    const held = [1, 2, 3].map((i) => api.raw('POST', `/api/conversations/${conv.id}/messages`, { token: alice.accessToken, json: { body: `in flight ${i}` } }).catch((e: Error) => e));
+    await eventually(async () => {
+      const { rows } = await watcher.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name NOT LIKE 'authhard-%'");
+      return rows[0].n >= 3;
+    }, 30000, 'three posts waiting on the row lock', 100);
+
     const killedAt = Date.now();
     await docker.getContainer(name('postgres')).kill({ signal: 'SIGKILL' });
+    const inFlight = await Promise.all(held);
+    const inFlightStatuses = inFlight.map((r) => (r instanceof Error ? r.message : r.status));
     const statuses: number[] = [];
     const down = await eventually(async () => {
       const r = await api.raw('POST', `/api/conversations/${conv.id}/messages`, { token: alice.accessToken, json: { body: 'while postgres is down' } });
       statuses.push(r.status);
       return r.status === 503 ? r : undefined;
-    }, 30000, 'a 503 from the backend while postgres is down');
+    }, 30000, 'a 503 from the backend while postgres is down').catch(async (e: Error) => {
+      const b = await docker.getContainer(name('backend-1')).inspect();
+      throw new Error(`${e.message}; in flight at the kill: ${inFlightStatuses.join(', ')}; then: ${statuses.join(', ')}; backend-1 restarts ${beforeInfo.RestartCount} -> ${b.RestartCount}, pid ${before.Pid} -> ${b.State.Pid}`);
+    });
+    assert.deepStrictEqual(inFlightStatuses, [503, 503, 503], 'posts in flight when postgres died');
     assert.deepStrictEqual(down.json<{ error: string }>().error, 'unavailable');
     assert.match(down.json<{ message: string }>().message, /database/);
     assert.match(down.headers.get('retry-after') ?? '', /^\d+$/);
@@ -149,7 +174,7 @@ describe('auth and backend hardening on a live dev stack (issue 15, item 4)', fu
     assert.strictEqual(after.RestartCount, beforeInfo.RestartCount, 'the backend was restarted');
     const unexpected = statuses.filter((s) => s !== 503 && s !== 201);
     assert.deepStrictEqual(unexpected, [], `statuses other than 503/201 during the outage: ${statuses.join(', ')}`);
-    console.log(`      ${statuses.length} posts during the outage: ${statuses.filter((s) => s === 503).length} x 503, then 201 after ${recoveredS.toFixed(1)}s (backend pid ${before.Pid} throughout)`);
+    console.log(`      in flight at the kill: ${inFlightStatuses.join(', ')}; ${statuses.length} posts after it: ${statuses.filter((s) => s === 503).length} x 503, then 201 ${recoveredS.toFixed(1)}s after the kill (backend pid ${before.Pid} throughout)`);
   });
 
   it('(d) the configured healthchecks answer fast with the container\'s CPU saturated', async function () {
