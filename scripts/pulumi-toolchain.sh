@@ -134,7 +134,7 @@ missing_embeds() {
 # of its module, pointed at by a replace in a scratch copy of the wrapper. The files are produced
 # the way upstream's Makefile does: its own tfgen binary writes schema.json (and bridge-metadata.json)
 # from the provider's Go code, then the package's own generate.go (`go generate`) minifies it into
-# schema-embed.json. Untested here: no provider module was ever served (see the report in issue 11).
+# schema-embed.json. Not yet run here: no provider module has been served.
 prepare_generated() {
   pkgdir="$1"; wrap="$2"; missing="$3"
   log "$PLUGIN: generating$missing"
