@@ -86,9 +86,12 @@ export class Settler {
   /** A restore that died before its commit: the previous data back, as `main.js recover` would. */
   private async rollBack(): Promise<void> {
     const dir = this.ctx.backupDir;
-    const j = await readJournal(dir).catch(() => undefined);
-    if (!j || j.phase === 'committed' || !this.rollback.due) return;
+    if (!this.rollback.due) return;
+    let archive = 'an unreadable journal';
     try {
+      const j = await readJournal(dir);
+      if (!j || j.phase === 'committed') return;
+      archive = j.archive;
       // Lock taken without waiting: a live restore holds it, and is left alone.
       const done = await withLock(dir, 'recover', () => recoverInterruptedUnlocked(this.ctx), 0);
       if (done) this.opts.log(`${this.stamp()} interrupted restore of ${done.archive} rolled back (it had reached phase ${done.phase}); the previous data is in place`);
@@ -98,35 +101,35 @@ export class Settler {
       const m = (e as Error).message;
       const min = this.rollback.failed();
       this.opts.log(`${this.stamp()} rolling back an interrupted restore FAILED (retry in ${min} min): ${m}`);
-      await updateStatus(dir, { lastFailure: { at: this.stamp(), kind: 'recover', reason: `rolling back the interrupted restore of ${j.archive}: ${m}` } }).catch(() => undefined);
+      await updateStatus(dir, { lastFailure: { at: this.stamp(), kind: 'recover', reason: `rolling back the interrupted restore of ${archive}: ${m}` } }).catch(() => undefined);
     }
   }
 
   /** The maintenance page a dead restore left up: lifted once its data is settled (rolled back, or committed). */
   private async liftPage(): Promise<void> {
     const dir = this.ctx.backupDir;
-    const m = await readMaintenance(dir).catch(() => undefined);
-    if (!m || !this.lift.due) return;
-    const j = await readJournal(dir).catch(() => undefined);
-    if (j && j.phase !== 'committed') return; // rolled back first (next tick, or a live restore still owns it)
-    if (!this.opts.site) {
-      if (!this.saidNoSocket) {
-        this.saidNoSocket = true;
-        this.opts.log(`${this.stamp()} the site is still in maintenance (${m.reason}, since ${m.since}) and this container has no Docker socket to lift it: run \`imctl start\`, then remove the flag (docs/operations.md, "Interrupted restores")`);
-      }
-      return;
-    }
-    const settleMs = this.opts.enterSettleMs ?? ENTER_SETTLE_MS;
-    const wait = m.entered ? 0 : Date.parse(m.since) + settleMs - this.now();
-    if (wait > 0) {
-      if (!this.saidWaiting) {
-        this.saidWaiting = true;
-        this.opts.log(`${this.stamp()} maintenance left by a ${m.reason} that died while entering it: lifting it in ${Math.ceil(wait / 1000)}s, once the caller's own backend stops are over`);
-      }
-      return;
-    }
-    const site = this.opts.site;
+    if (!this.lift.due) return;
     try {
+      const m = await readMaintenance(dir);
+      if (!m) return;
+      const j = await readJournal(dir);
+      if (j && j.phase !== 'committed') return; // rolled back first (next tick, or a live restore still owns it)
+      const site = this.opts.site;
+      if (!site) {
+        if (!this.saidNoSocket) {
+          this.saidNoSocket = true;
+          this.opts.log(`${this.stamp()} the site is still in maintenance (${m.reason}, since ${m.since}) and this container has no Docker socket to lift it: run \`imctl start\`, then remove the flag (docs/operations.md, "Interrupted restores")`);
+        }
+        return;
+      }
+      const wait = m.entered ? 0 : Date.parse(m.since) + (this.opts.enterSettleMs ?? ENTER_SETTLE_MS) - this.now();
+      if (wait > 0) {
+        if (!this.saidWaiting) {
+          this.saidWaiting = true;
+          this.opts.log(`${this.stamp()} maintenance left by a ${m.reason} that died while entering it: lifting it in ${Math.ceil(wait / 1000)}s, once the caller's own backend stops are over`);
+        }
+        return;
+      }
       const r = await withLock(dir, 'leave maintenance', async () => {
         if (!(await readMaintenance(dir))) return undefined; // someone else lifted it meanwhile
         const lifted = await liftMaintenance(site, { timeoutMs: this.opts.liftTimeoutMs ?? LIFT_TIMEOUT_MS, log: (l) => this.opts.log(`${this.stamp()} ${l}`) });
