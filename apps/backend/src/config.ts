@@ -51,17 +51,19 @@ type Env = Readonly<Record<string, string | undefined>>;
 /**
  * Resolves `<NAME>_FILE` into `<NAME>` for every secret variable: the file's contents without
  * the trailing newline that editors and `echo` leave. Setting both forms is a problem, as in
- * the official postgres image, because which one wins would be a guess. `viaFile` lists the
- * variables given as files, whose own problems (unreadable, empty) are already reported.
+ * the official postgres image, because which one wins would be a guess. An empty file leaves
+ * the variable unset, which only a required variable reports (naming the file: `viaFile`);
+ * `unreadable` holds the variables whose file could not be read, already reported here.
  */
-function resolveSecretFiles(env: Env, problems: string[]): { env: Env; viaFile: ReadonlySet<string> } {
+function resolveSecretFiles(env: Env, problems: string[]): { env: Env; viaFile: ReadonlyMap<string, string>; unreadable: ReadonlySet<string> } {
   const resolved: Record<string, string | undefined> = { ...env };
-  const viaFile = new Set<string>();
+  const viaFile = new Map<string, string>();
+  const unreadable = new Set<string>();
   for (const name of SECRET_VARIABLES) {
     const fileVar = `${name}_FILE`;
     const filePath = (env[fileVar] ?? '').trim();
     if (!filePath) continue;
-    viaFile.add(name);
+    viaFile.set(name, filePath);
     if ((env[name] ?? '').trim()) {
       problems.push(`${name} and ${fileVar} are both set; set only one of them`);
       continue;
@@ -72,11 +74,12 @@ function resolveSecretFiles(env: Env, problems: string[]): { env: Env; viaFile: 
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
       const uid = process.getuid?.();
       problems.push(`${fileVar}: cannot read ${filePath} (${code}${code === 'EACCES' && uid !== undefined ? `: the process runs as uid ${uid}` : ''})`);
-      continue;
+      // Reported here; "is required" would only repeat it.
+      resolved[name] = undefined;
+      unreadable.add(name);
     }
-    if (!resolved[name]!.trim()) problems.push(`${fileVar}: ${filePath} is empty`);
   }
-  return { env: resolved, viaFile };
+  return { env: resolved, viaFile, unreadable };
 }
 
 // The admin role used to be given at registration to the names listed here, so whoever
@@ -88,12 +91,12 @@ const ADMIN_USERNAMES_REMOVED =
 /** Parses `env` into an AppConfig, or throws ConfigError naming every problem found. */
 export function loadConfig(rawEnv: Env = process.env): AppConfig {
   const problems: string[] = [];
-  const { env, viaFile } = resolveSecretFiles(rawEnv, problems);
+  const { env, viaFile, unreadable } = resolveSecretFiles(rawEnv, problems);
   const str = (name: string): string => (env[name] ?? '').trim();
 
   const required = (name: string): string => {
     const v = str(name);
-    if (!v && !viaFile.has(name)) problems.push(`${name} is required`);
+    if (!v && !unreadable.has(name)) problems.push(viaFile.has(name) ? `${name}_FILE: ${viaFile.get(name)} is empty` : `${name} is required`);
     return v;
   };
 

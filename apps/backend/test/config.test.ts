@@ -111,6 +111,12 @@ describe('config (environment contract)', () => {
       assert.equal(c.s3.secretKey, 's3-plain-secret');
     });
 
+    it('an empty file leaves an optional variable unset, and is a problem for a required one', () => {
+      const c = loadConfig({ ...GOOD, JWT_SECRET_PREVIOUS_FILE: file('previous-empty', '\n') });
+      assert.equal(c.jwtSecretPrevious, null);
+      assert.deepEqual(problemsOf({ ...GOOD, JWT_SECRET: '', JWT_SECRET_FILE: file('jwt-empty', '') }), [`JWT_SECRET_FILE: ${path.join(dir, 'jwt-empty')} is empty`]);
+    });
+
     it('refuses a variable set both ways, naming both and neither value', () => {
       const problems = problemsOf({ ...GOOD, JWT_SECRET_FILE: file('jwt-both', 'other-jwt-secret-value-123\n') });
       assert.deepEqual(problems, ['JWT_SECRET and JWT_SECRET_FILE are both set; set only one of them']);
