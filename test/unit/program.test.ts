@@ -2,6 +2,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../../components/config";
 import { MULTIPART_OVERHEAD_KB } from "../../nginx/render";
+import { SECRET_VARIABLES } from "../support/secretVariables";
 import { MINIO_BACKUP_USER, MINIO_ROOT_USER } from "../../components/dataTier";
 import { isSecretValue, plainParts, Recorded, unwrap } from "./helpers/recordingMocks";
 import { envList, secretFilesOf } from "./helpers/secretFiles";
@@ -11,9 +12,6 @@ import { stackConfig } from "./helpers/stackFiles";
 const CONTAINER = "docker:index/container:Container";
 const DATA_SERVICES = ["postgres", "redis", "minio"];
 const LONG_RUNNING = ["postgres", "redis", "minio", "backup", "backend", "web", "next", "nginx"];
-/** Variables that hold a credential whenever they are set: none may be in a container's environment. */
-const SECRET_VARIABLES = ["POSTGRES_PASSWORD", "MINIO_ROOT_PASSWORD", "DATABASE_URL", "REDIS_URL", "S3_SECRET_KEY", "JWT_SECRET", "JWT_SECRET_PREVIOUS",
-    "PGPASSWORD", "BACKUP_KEY", "BACKUP_PREVIOUS_KEYS", "REDIS_PASSWORD", "REDISCLI_AUTH", "REMOTE_S3_SECRET_KEY", "MC_HOST_imstack", "APP_SECRET_KEY", "BACKUP_SECRET_KEY"];
 
 type Port = { internal: number; external: number; ip: string };
 type Net = { name: string; aliases: string[] };

@@ -13,19 +13,13 @@ import type Docker from 'dockerode';
 import { dockerClient } from '../engine/docker-client';
 import { demux } from '../engine/resources/container';
 import { stateFileFor } from '../engine/run-stack';
+import { SECRET_VARIABLES } from '../../support/secretVariables';
 import { requireLive } from '../support';
 import { AppApi, Conversation, DevStackRun, eventually, purgeLeftovers, Session, stateDirFor, uniqueName, upDevStack } from './support';
 
 const STACK = 'edgehard';
 const SECURITY_HEADERS = ['x-content-type-options', 'x-frame-options', 'referrer-policy', 'content-security-policy', 'permissions-policy'];
 const MAINTENANCE_FLAG = '/var/lib/imstack/maintenance/on';
-/** Variables that carry a credential whenever they are set; none may appear in a container's Config.Env. */
-const SECRET_VARIABLES = [
-  'POSTGRES_PASSWORD', 'MINIO_ROOT_PASSWORD', 'MINIO_SECRET_KEY', 'DATABASE_URL', 'REDIS_URL', 'S3_SECRET_KEY', 'JWT_SECRET',
-  'JWT_SECRET_PREVIOUS', 'PGPASSWORD', 'BACKUP_KEY', 'BACKUP_PREVIOUS_KEYS', 'REDIS_PASSWORD', 'REDISCLI_AUTH',
-  'REMOTE_S3_SECRET_KEY', 'MC_HOST_imstack', 'APP_SECRET_KEY',
-];
-
 interface RawResponse { status: number; headers: Array<[string, string]>; body: string }
 
 /** One request written byte for byte (nginx must see it malformed), read until the server closes. */
