@@ -16,6 +16,17 @@ export const SEAWEEDFS_PORTS = { s3: 8333, metrics: 9324 } as const;
  */
 export const SEAWEEDFS_LOOPBACK_PORTS = { master: 9333, volume: 8080, filer: 8888, masterGrpc: 19333, volumeGrpc: 18080, filerGrpc: 18888 } as const;
 
+/**
+ * Seconds `docker stop` waits before SIGKILL (the container's stopTimeout, and the provider's
+ * destroyGraceSeconds). On SIGTERM the all-in-one server stops its parts one after the other,
+ * each HTTP drain bounded by upstream's fixed 15 s: the S3 gateway waits for open downloads, the
+ * volume server stops (-volume.preStopSeconds), then the filer retries writing its recent
+ * metadata-log entries to the stopped volumes for up to 15 s (shutdownMetadataLogFlushBudget).
+ * Measured here: ~2 s idle, ~17 s right after writes, ~32 s when an S3 connection also held the
+ * drain to its bound; docker's default 10 s ends the latter two in SIGKILL. 60 covers the chain.
+ */
+export const SEAWEEDFS_STOP_GRACE_SECONDS = 60;
+
 /** SigV4 region clients sign with. The gateway accepts any; the app contract's S3_REGION default. */
 export const SEAWEEDFS_REGION = 'us-east-1';
 
@@ -68,7 +79,9 @@ export const SEAWEEDFS_BOOTSTRAP_ENV = { endpoint: 'S3_ENDPOINT', bucket: 'S3_BU
  * `sh -c` script for a one-shot in the same image: creates the bucket as the admin identity
  * through the S3 API, and succeeds when it already exists (it only reads the env named above).
  * The identities themselves are static in the gateway's file, so this is the whole bootstrap.
- * Keys reach curl through its config on stdin (printf is a shell builtin), never through argv.
+ * Keys reach curl through its config on stdin (printf is a shell builtin), never through argv;
+ * that config quotes them, so neither key may hold `"` or `\`, and the access key no `:`
+ * (generated alphanumeric keys qualify).
  */
 export function seaweedfsBootstrapScript(): string {
   const e = SEAWEEDFS_BOOTSTRAP_ENV;
