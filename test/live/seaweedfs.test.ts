@@ -258,7 +258,7 @@ describe('seaweedfs: the real server, S3 identities enforced', function () {
     await s3(ip, admin).putObject(OTHER_BUCKET, 'secret.txt', Buffer.from('admin only'));
   });
 
-  it('app identity: put, get, stat, list, delete and presigned GET/PUT in its bucket', async function () {
+  it('app identity: put (single and multipart), get, stat, list, delete and presigned GET/PUT in its bucket', async function () {
     const c = s3(ip, app);
     const body = crypto.randomBytes(3 * 1024 * 1024 + 17);
     await c.putObject(APP_BUCKET, 'u/one.bin', body, body.length, { 'Content-Type': 'application/octet-stream', 'X-Amz-Meta-Origin': 'test' });
@@ -278,6 +278,16 @@ describe('seaweedfs: the real server, S3 identities enforced', function () {
     const putUrl = await c.presignedPutObject(APP_BUCKET, 'u/three.txt', 60);
     assert.strictEqual((await fetch(putUrl, { method: 'PUT', body: 'three' })).status, 200);
     assert.strictEqual((await c.statObject(APP_BUCKET, 'u/three.txt')).size, 5);
+
+    // Multipart (5 MiB parts): create, upload parts and complete are Write in the bucket too.
+    const multipart = new Minio.Client({ endPoint: ip, port: SEAWEEDFS_PORTS.s3, useSSL: false, pathStyle: true, region: SEAWEEDFS_REGION, partSize: 5 * 1024 * 1024, ...app });
+    const big = crypto.randomBytes(12 * 1024 * 1024);
+    const { Readable } = await import('stream');
+    await multipart.putObject(APP_BUCKET, 'u/multi.bin', Readable.from([big]), big.length);
+    const multiStat = await c.statObject(APP_BUCKET, 'u/multi.bin');
+    assert.strictEqual(multiStat.size, big.length);
+    assert.match(multiStat.etag, /-\d+$/, `not stored through a multipart upload (ETag ${multiStat.etag})`);
+    await c.removeObject(APP_BUCKET, 'u/multi.bin');
 
     await c.removeObject(APP_BUCKET, 'u/two.txt');
     await c.removeObjects(APP_BUCKET, ['u/three.txt']);
