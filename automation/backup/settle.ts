@@ -16,7 +16,7 @@ import { withLock } from './store';
  * could start a backend that imctl stops right after. Measured from the record's `since`.
  */
 export const ENTER_SETTLE_MS = 60_000;
-/** How long the backends get to become healthy when the job lifts the page (imctl restore's --timeout default). */
+/** How long the backends get to become healthy when the job lifts the page; the flag goes afterwards regardless, as with imctl. */
 export const LIFT_TIMEOUT_MS = 120_000;
 
 export interface SettleOptions {
