@@ -14,7 +14,9 @@ import { demux } from './engine/resources/container';
 import { spawnSync } from 'child_process';
 import { IN_CI, requireLive } from './support';
 import { ensureSeaweedfsImage, SeaweedfsImage } from './images/seaweedfs/image';
-import { SEAWEEDFS_IDENTITY, SEAWEEDFS_KEY_ENV, seaweedfsBucketNameProblem, seaweedfsS3Config } from './images/seaweedfs/identities';
+import { SEAWEEDFS_IDENTITY, SEAWEEDFS_UID, seaweedfsBucketNameProblem, seaweedfsS3Config } from './images/seaweedfs/identities';
+import { SECRET_FILE_MODE, secretPath } from '../../components/secretFiles';
+import { SECRET_VARIABLES } from '../support/secretVariables';
 import {
   SEAWEEDFS_BOOTSTRAP_ENV, SEAWEEDFS_HEALTHCHECK, SEAWEEDFS_LOOPBACK_PORTS, SEAWEEDFS_PORTS, SEAWEEDFS_REGION,
   SEAWEEDFS_S3_CONFIG_PATH, SEAWEEDFS_STOP_GRACE_SECONDS, seaweedfsBootstrapScript, seaweedfsServerArgs,
@@ -26,7 +28,32 @@ const APP_BUCKET = 'uploads';
 const OTHER_BUCKET = 'backups-private';
 
 interface Keys { accessKey: string; secretKey: string }
-const newKeys = (who: string): Keys => ({ accessKey: `${who}-${crypto.randomBytes(6).toString('hex')}`, secretKey: crypto.randomBytes(24).toString('base64url') });
+const newSecret = (): string => crypto.randomBytes(24).toString('base64url');
+const newKeys = (who: string): Keys => ({ accessKey: `${who}-${crypto.randomBytes(6).toString('hex')}`, secretKey: newSecret() });
+const SECRET_MODE = parseInt(SECRET_FILE_MODE, 8);
+
+/** A tar holding one file, for putArchive at / (what the provider's `uploads` does). */
+async function oneFileTar(file: string, content: string, mode: number, uid: number): Promise<NodeJS.ReadableStream> {
+  const { pack } = await import('tar-stream');
+  const p = pack();
+  p.entry({ name: file.replace(/^\//, ''), mode, uid, gid: uid }, content);
+  p.finalize();
+  return p as unknown as NodeJS.ReadableStream;
+}
+
+/** The content of one file in a (possibly exited) container, through the archive API. */
+async function readFileIn(c: Docker.Container, file: string): Promise<string> {
+  const { extract } = await import('tar-stream');
+  const archive = (await c.getArchive({ path: file })) as unknown as NodeJS.ReadableStream;
+  return new Promise((resolve, reject) => {
+    const x = extract();
+    let text = '';
+    x.on('entry', (_h, stream, next) => { stream.on('data', (d) => { text += (d as Buffer).toString(); }); stream.on('end', next); stream.resume(); });
+    x.on('finish', () => resolve(text));
+    x.on('error', reject);
+    archive.pipe(x);
+  });
+}
 
 /** Retries fn every 250 ms until it resolves; bounded by count and time. */
 async function until<T>(what: string, fn: () => Promise<T>, timeoutMs = 60000): Promise<T> {
@@ -107,25 +134,22 @@ describe('seaweedfs: the real server, S3 identities enforced', function () {
   const docker = dockerClient();
   const network = PREFIX;
   const volume = `${PREFIX}-data`;
-  const admin = newKeys('admin');
+  let admin = newKeys('admin');
   let app = newKeys('app');
+  const s3Config = () => JSON.stringify(seaweedfsS3Config(APP_BUCKET, { app, admin }), null, 2);
   let img: SeaweedfsImage;
   let gateway: Docker.Container;
   let ip: string;
 
-  async function startGateway(appKeys: Keys): Promise<Docker.Container> {
+  async function startGateway(): Promise<Docker.Container> {
     const c = await docker.createContainer({
       name: `${PREFIX}-gw-${crypto.randomBytes(3).toString('hex')}`,
       Image: img.image,
       Cmd: seaweedfsServerArgs(),
       Labels: LABELS,
-      Env: [
-        `${SEAWEEDFS_KEY_ENV.appAccessKey}=${appKeys.accessKey}`, `${SEAWEEDFS_KEY_ENV.appSecretKey}=${appKeys.secretKey}`,
-        `${SEAWEEDFS_KEY_ENV.adminAccessKey}=${admin.accessKey}`, `${SEAWEEDFS_KEY_ENV.adminSecretKey}=${admin.secretKey}`,
-      ],
       // Runs as the image's seaweed user from the start, with no capabilities: the entrypoint
       // then skips its chown and su-exec, and a fresh volume inherits the image's /data owner.
-      User: '1000:1000',
+      User: `${SEAWEEDFS_UID}:${SEAWEEDFS_UID}`,
       StopTimeout: SEAWEEDFS_STOP_GRACE_SECONDS,
       HostConfig: {
         NetworkMode: network,
@@ -135,11 +159,8 @@ describe('seaweedfs: the real server, S3 identities enforced', function () {
       },
       NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: ['seaweedfs'] } } },
     });
-    const { pack } = await import('tar-stream');
-    const p = pack();
-    p.entry({ name: SEAWEEDFS_S3_CONFIG_PATH.slice(1), mode: 0o644 }, JSON.stringify(seaweedfsS3Config(APP_BUCKET), null, 2));
-    p.finalize();
-    await c.putArchive(p as unknown as NodeJS.ReadableStream, { path: '/' });
+    // The keys are in the file only (mode 0400, the seaweed user's), never in the environment.
+    await c.putArchive(await oneFileTar(SEAWEEDFS_S3_CONFIG_PATH, s3Config(), SECRET_MODE, SEAWEEDFS_UID), { path: '/' });
     await c.start();
     await until('the gateway healthcheck passes', async () => {
       const r = await healthcheck(c);
@@ -149,27 +170,33 @@ describe('seaweedfs: the real server, S3 identities enforced', function () {
     return c;
   }
 
-  async function bootstrap(): Promise<{ code: number; out: string }> {
+  async function bootstrap(): Promise<{ code: number; out: string; secretLeft: string }> {
+    const secretFile = secretPath(SEAWEEDFS_BOOTSTRAP_ENV.secretKey);
     const c = await docker.createContainer({
       name: `${PREFIX}-boot-${crypto.randomBytes(3).toString('hex')}`,
       Image: img.image,
       Entrypoint: ['/bin/sh', '-c'],
       Cmd: [seaweedfsBootstrapScript()],
       Labels: LABELS,
-      User: '1000:1000',
+      User: `${SEAWEEDFS_UID}:${SEAWEEDFS_UID}`,
       Env: [
         `${SEAWEEDFS_BOOTSTRAP_ENV.endpoint}=http://seaweedfs:${SEAWEEDFS_PORTS.s3}`,
         `${SEAWEEDFS_BOOTSTRAP_ENV.bucket}=${APP_BUCKET}`,
         `${SEAWEEDFS_BOOTSTRAP_ENV.region}=${SEAWEEDFS_REGION}`,
-        `${SEAWEEDFS_KEY_ENV.adminAccessKey}=${admin.accessKey}`, `${SEAWEEDFS_KEY_ENV.adminSecretKey}=${admin.secretKey}`,
+        `${SEAWEEDFS_BOOTSTRAP_ENV.accessKey}=${admin.accessKey}`,
+        `${SEAWEEDFS_BOOTSTRAP_ENV.secretKey}_FILE=${secretFile}`,
       ],
       HostConfig: { NetworkMode: network, CapDrop: ['ALL'] },
     });
+    await c.putArchive(await oneFileTar(secretFile, admin.secretKey, SECRET_MODE, SEAWEEDFS_UID), { path: '/' });
     await c.start();
     const { StatusCode } = (await c.wait()) as { StatusCode: number };
     const out = await logsOf(c);
+    const secretLeft = await readFileIn(c, secretFile);
+    const shown = JSON.stringify((await c.inspect()).Config);
+    assert.ok(!shown.includes(admin.secretKey), 'the bootstrap container shows the admin secret');
     await c.remove({ force: true });
-    return { code: StatusCode, out };
+    return { code: StatusCode, out, secretLeft };
   }
 
   before(async function () {
@@ -184,7 +211,7 @@ describe('seaweedfs: the real server, S3 identities enforced', function () {
     // Internal: the server cannot reach anything outside this network, telemetry or otherwise.
     await docker.createNetwork({ Name: network, Internal: true, Labels: LABELS });
     await docker.createVolume({ Name: volume, Labels: LABELS });
-    gateway = await startGateway(app);
+    gateway = await startGateway();
   });
 
   after(async function () {
@@ -251,8 +278,9 @@ describe('seaweedfs: the real server, S3 identities enforced', function () {
     const again = await bootstrap();
     assert.strictEqual(again.code, 0, again.out);
     assert.match(again.out, new RegExp(`bucket ${APP_BUCKET} exists`));
-    for (const out of [first.out, again.out]) {
-      assert.ok(!out.includes(admin.secretKey), 'the bootstrap printed the admin secret');
+    for (const run of [first, again]) {
+      assert.ok(!run.out.includes(admin.secretKey), 'the bootstrap printed the admin secret');
+      assert.strictEqual(run.secretLeft, '', 'the exited one-shot still holds the secret file');
     }
     await s3(ip, admin).makeBucket(OTHER_BUCKET, SEAWEEDFS_REGION);
     await s3(ip, admin).putObject(OTHER_BUCKET, 'secret.txt', Buffer.from('admin only'));
@@ -364,9 +392,21 @@ describe('seaweedfs: the real server, S3 identities enforced', function () {
     assert.match(text, /^SeaweedFS_s3_request_total\{/m, 'the S3 requests made above are not counted');
   });
 
-  it('stops cleanly; keys rotate: a new app secret on the same volume takes over, the old one is refused, data stays', async function () {
+  it('keys rotate in place: a new identities file and SIGHUP swap the admin secret without a restart', async function () {
+    const old = admin;
+    admin = { accessKey: old.accessKey, secretKey: newSecret() };
+    const startedAt = (await gateway.inspect()).State.StartedAt;
+    await gateway.putArchive(await oneFileTar(SEAWEEDFS_S3_CONFIG_PATH, s3Config(), SECRET_MODE, SEAWEEDFS_UID), { path: '/' });
+    await gateway.kill({ signal: 'SIGHUP' });
+    await until('the new admin secret is accepted', async () => { await s3(ip, admin).listBuckets(); }, 20000);
+    await assert.rejects(s3(ip, old).listBuckets(), s3Error('SignatureDoesNotMatch'));
+    assert.strictEqual((await gateway.inspect()).State.StartedAt, startedAt, 'the gateway restarted');
+    assert.strictEqual((await s3(ip, app).statObject(APP_BUCKET, 'u/one.bin')).size, 3 * 1024 * 1024 + 17, 'the app identity lost access');
+  });
+
+  it('stops cleanly; keys rotate by replacement: a new app secret on the same volume takes over, the old one is refused, data stays', async function () {
     const old = app;
-    app = { accessKey: old.accessKey, secretKey: crypto.randomBytes(24).toString('base64url') };
+    app = { accessKey: old.accessKey, secretKey: newSecret() };
     // A slow stop: right after writes (the filer's metadata-log flush runs to its bound), with a
     // download still open (its body left unread). The grace period must still end in weed's own
     // exit (0), not SIGKILL (137).
@@ -381,8 +421,7 @@ describe('seaweedfs: the real server, S3 identities enforced', function () {
     console.log(`      clean stop with a download open in ${((Date.now() - stopStarted) / 1000).toFixed(1)}s`);
     await open.body?.cancel().catch(() => undefined);
     await gateway.remove();
-    gateway = await startGateway(app);
-    await assert.rejects(s3(ip, old).statObject(APP_BUCKET, 'u/one.bin'), () => true);
+    gateway = await startGateway();
     await assert.rejects(s3(ip, old).putObject(APP_BUCKET, 'old.txt', Buffer.from('x')), s3Error('SignatureDoesNotMatch'));
     assert.strictEqual((await s3(ip, app).statObject(APP_BUCKET, 'u/one.bin')).size, 3 * 1024 * 1024 + 17);
     const again = await bootstrap();
@@ -390,13 +429,32 @@ describe('seaweedfs: the real server, S3 identities enforced', function () {
     assert.match(again.out, /exists/);
   });
 
-  it('the identities renderer refuses bucket names that would widen the grant', function () {
+  it('no key is in any container\'s environment or command line', async function () {
+    const secrets = [app.secretKey, admin.secretKey];
+    const cs = await docker.listContainers({ all: true, filters: { label: [`com.imstack.stack=${PREFIX}`] } });
+    assert.ok(cs.length > 0);
+    for (const info of cs) {
+      const cfg = (await docker.getContainer(info.Id).inspect()).Config;
+      const shown = JSON.stringify({ env: cfg.Env, cmd: cfg.Cmd, entrypoint: cfg.Entrypoint });
+      for (const secret of secrets) assert.ok(!shown.includes(secret), `${info.Names[0]} shows a secret key`);
+      for (const v of SECRET_VARIABLES) assert.ok(!(cfg.Env ?? []).some((e) => e.startsWith(`${v}=`)), `${info.Names[0]} has ${v} in its environment`);
+    }
+    const mode = await execOut(gateway, ['stat', '-c', '%a %u', SEAWEEDFS_S3_CONFIG_PATH]);
+    assert.strictEqual(mode.out.trim(), `${SECRET_FILE_MODE.replace(/^0/, '')} ${SEAWEEDFS_UID}`);
+  });
+
+  it('the identities renderer refuses bucket names that would widen the grant, and empty or shared keys', function () {
+    const keys = { app: newKeys('a'), admin: newKeys('b') };
     for (const bad of ['*', 'up*', 'a?c', 'UPPER', 'ab', 'a..b', '10.0.0.1', '-lead', `${'x'.repeat(64)}`]) {
-      assert.throws(() => seaweedfsS3Config(bad), new RegExp(`bucket name "${bad.replace(/[.*?]/g, '\\$&')}"`));
+      assert.throws(() => seaweedfsS3Config(bad, keys), new RegExp(`bucket name "${bad.replace(/[.*?]/g, '\\$&')}"`));
     }
     assert.strictEqual(seaweedfsBucketNameProblem('my-app.uploads'), undefined);
-    const cfg = seaweedfsS3Config(APP_BUCKET);
+    assert.throws(() => seaweedfsS3Config('UP', { app: { accessKey: '', secretKey: 'x' }, admin: { accessKey: 'k', secretKey: '' } }),
+      /bucket name "UP".*; the app access key is empty; the admin secret key is empty$/);
+    const shared = { app: { accessKey: 'same', secretKey: 'one-secret' }, admin: { accessKey: 'same', secretKey: 'two-secret' } };
+    assert.throws(() => seaweedfsS3Config(APP_BUCKET, shared), (e: Error) => /the app and admin access keys are the same/.test(e.message) && !/one-secret|two-secret/.test(e.message));
+    const cfg = seaweedfsS3Config(APP_BUCKET, keys);
     assert.deepStrictEqual(cfg.identities.map((i) => i.name), [SEAWEEDFS_IDENTITY.app, SEAWEEDFS_IDENTITY.admin]);
-    assert.ok(!JSON.stringify(cfg).includes(app.secretKey), 'the rendered file must hold no key');
+    assert.deepStrictEqual(cfg.identities[0].actions, [`Read:${APP_BUCKET}`, `Write:${APP_BUCKET}`, `List:${APP_BUCKET}`]);
   });
 });

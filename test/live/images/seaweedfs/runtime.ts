@@ -1,7 +1,6 @@
 // How to run the SeaweedFS image (official chrislusf/seaweedfs or the local stand-in) as the
 // stack's object store: the command after the image's entrypoint, its ports, the healthcheck and
 // the bootstrap one-shot. Kept free of test code so the program can render the same values.
-import { SEAWEEDFS_KEY_ENV } from './identities';
 
 /** Where the identities file goes inside the container (the image's config folder). */
 export const SEAWEEDFS_S3_CONFIG_PATH = '/etc/seaweedfs/s3.json';
@@ -72,31 +71,39 @@ export const SEAWEEDFS_HEALTHCHECK: readonly string[] = [
   ].map((u) => `curl -fsS -o /dev/null ${u}`).join(' && '),
 ];
 
-/** Environment of the bootstrap one-shot besides the admin keys (SEAWEEDFS_KEY_ENV.admin*). */
-export const SEAWEEDFS_BOOTSTRAP_ENV = { endpoint: 'S3_ENDPOINT', bucket: 'S3_BUCKET', region: 'S3_REGION' } as const;
+/**
+ * Variables of the bootstrap one-shot: the admin identity's access key (not a secret, like the
+ * backend's S3_ACCESS_KEY) and its secret key, which per docs/conventions.md "Secrets" arrives
+ * as `S3_SECRET_KEY_FILE` naming a file (mode 0400, owned by the user the one-shot runs as).
+ */
+export const SEAWEEDFS_BOOTSTRAP_ENV = {
+  endpoint: 'S3_ENDPOINT', bucket: 'S3_BUCKET', region: 'S3_REGION', accessKey: 'S3_ACCESS_KEY', secretKey: 'S3_SECRET_KEY',
+} as const;
 
 /**
  * `sh -c` script for a one-shot in the same image: creates the bucket as the admin identity
- * through the S3 API, and succeeds when it already exists (it only reads the env named above).
- * The identities themselves are static in the gateway's file, so this is the whole bootstrap.
- * Keys reach curl through its config on stdin (printf is a shell builtin), never through argv;
- * that config quotes them, so neither key may hold `"` or `\`, and the access key no `:`
- * (generated alphanumeric keys qualify).
+ * through the S3 API, and succeeds when it already exists. The identities themselves are static
+ * in the gateway's file, so this is the whole bootstrap. The secret is read once and the file
+ * emptied, so the exited container keeps no copy; it reaches curl through its config on stdin
+ * (printf is a shell builtin), never through argv. That config quotes the keys, so neither may
+ * hold `"` or `\`, nor the access key `:` (the script refuses them; generated keys qualify).
  */
 export function seaweedfsBootstrapScript(): string {
-  const e = SEAWEEDFS_BOOTSTRAP_ENV;
-  const k = SEAWEEDFS_KEY_ENV;
-  return [
-    'set -eu',
-    `url="$${e.endpoint}/$${e.bucket}"`,
-    'body="$(mktemp)"',
-    // --retry-connrefused: the one-shot may start while the gateway is still binding.
-    `code="$(printf 'user = "%s:%s"\\n' "$${k.adminAccessKey}" "$${k.adminSecretKey}" | curl -sS -K - --aws-sigv4 "aws:amz:$${e.region}:s3" ` +
-      `--retry 30 --retry-connrefused --retry-delay 1 --max-time 10 -o "$body" -w '%{http_code}' -X PUT "$url")"`,
-    'case "$code" in',
-    `  200) echo "bucket $${e.bucket} created" ;;`,
-    `  409) if grep -q BucketAlreadyOwnedByYou "$body"; then echo "bucket $${e.bucket} exists"; else echo "bucket $${e.bucket}: HTTP 409" >&2; cat "$body" >&2; exit 1; fi ;;`,
-    `  *) echo "bucket $${e.bucket}: HTTP $code" >&2; cat "$body" >&2; exit 1 ;;`,
-    'esac',
-  ].join('\n');
+  const e = { ...SEAWEEDFS_BOOTSTRAP_ENV, secretKeyFile: `${SEAWEEDFS_BOOTSTRAP_ENV.secretKey}_FILE` };
+  // String.raw: the backslashes are the shell's.
+  return String.raw`set -eu
+secret="$(cat "$${e.secretKeyFile}")"
+chmod u+w "$${e.secretKeyFile}" && : > "$${e.secretKeyFile}"
+[ -n "$secret" ] || { echo "${e.secretKeyFile} ($${e.secretKeyFile}) is empty: already read by an earlier run of this container?" >&2; exit 1; }
+case "$${e.accessKey}" in ''|*[:\"\\]*) echo '${e.accessKey} must be non-empty and hold no colon, backslash or double quote' >&2; exit 1 ;; esac
+case "$secret" in *[\"\\]*) echo 'the secret key in ${e.secretKeyFile} must hold no backslash or double quote' >&2; exit 1 ;; esac
+url="$${e.endpoint}/$${e.bucket}"
+body="$(mktemp)"
+# --retry-connrefused: the one-shot may start while the gateway is still binding.
+code="$(printf 'user = "%s:%s"\n' "$${e.accessKey}" "$secret" | curl -sS -K - --aws-sigv4 "aws:amz:$${e.region}:s3" --retry 30 --retry-connrefused --retry-delay 1 --max-time 10 -o "$body" -w '%{http_code}' -X PUT "$url")"
+case "$code" in
+  200) echo "bucket $${e.bucket} created" ;;
+  409) if grep -q BucketAlreadyOwnedByYou "$body"; then echo "bucket $${e.bucket} exists"; else echo "bucket $${e.bucket}: HTTP 409" >&2; cat "$body" >&2; exit 1; fi ;;
+  *) echo "bucket $${e.bucket}: HTTP $code" >&2; cat "$body" >&2; exit 1 ;;
+esac`;
 }
