@@ -9,9 +9,10 @@ export const SEAWEEDFS_S3_CONFIG_PATH = '/etc/seaweedfs/s3.json';
 export const SEAWEEDFS_PORTS = { s3: 8333, metrics: 9324 } as const;
 
 /**
- * Listeners bound to the container's loopback only (the image's defaults): the healthcheck uses
- * the HTTP ones; nothing outside the container can reach any of them. s3Grpc is the exception:
- * it binds with the S3 port but refuses IAM calls from non-loopback peers.
+ * Listeners (upstream's default ports) bound to the container's loopback by seaweedfsServerArgs:
+ * nothing outside the container reaches them; the healthcheck uses the HTTP ones. Not listed:
+ * the S3 gateway's own gRPC port (18333) binds with the S3 port, and its IAM calls refuse peers
+ * that are not on loopback unless a signing key is configured (upstream checkLocalPeer).
  */
 export const SEAWEEDFS_LOOPBACK_PORTS = { master: 9333, volume: 8080, filer: 8888, masterGrpc: 19333, volumeGrpc: 18080, filerGrpc: 18888 } as const;
 
@@ -52,7 +53,7 @@ export function seaweedfsServerArgs(): string[] {
     '-metricsIp=0.0.0.0',
     // On by default: the master would post cluster statistics to the project's telemetry server.
     '-master.telemetry=false',
-    // The default 10 s outlasts docker stop's grace period, so every stop would end in SIGKILL.
+    // The volume server's default 10 s pause before it stops would lengthen every stop by 10 s.
     '-volume.preStopSeconds=1',
   ];
 }
