@@ -28,3 +28,4 @@ export const databaseUrl = stack.databaseUrl;
 export const adminDatabaseUrl = stack.adminDatabaseUrl;
 export const redisUrl = stack.redisUrl;
 export const s3Credentials = stack.s3Credentials;
+export const objectStore = stack.objectStore;

@@ -2,9 +2,9 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { AppServiceConfig, BackendConfig, PortsConfig, ResourceLimits } from "./config";
-import { BUCKET, MINIO_APP_USER } from "./dataTier";
 import { builtImage } from "./images";
 import { objectLabels, resourcePrefix } from "./naming";
+import { S3Endpoint, s3Envs } from "./objectStore/types";
 import { SecretFile, SecretsVolume } from "./secretFiles";
 import { healthcheck, publish, serviceContainer } from "./service";
 
@@ -43,7 +43,11 @@ export interface AppTierArgs {
     readonly databaseUrl: pulumi.Input<string>;
     /** Redis connection string (secret). */
     readonly redisUrl: pulumi.Input<string>;
-    /** MinIO app user's secret key. */
+    /** The object store's S3 API, whatever the engine (the app contract's S3_* variables). */
+    readonly s3: S3Endpoint;
+    /** Access key of the backend's identity (not secret: a user name, or the operator's key id). */
+    readonly s3AccessKey: pulumi.Input<string>;
+    /** Its secret key. */
     readonly s3SecretKey: pulumi.Input<string>;
     /** Current JWT secret. */
     readonly jwtSecret: pulumi.Input<string>;
@@ -112,12 +116,8 @@ export class AppTier extends pulumi.ComponentResource {
         const envs: pulumi.Input<string>[] = [
             "PORT=4000",
             "NODE_ENV=production",
-            "S3_ENDPOINT=minio",
-            "S3_PORT=9000",
-            "S3_USE_SSL=false",
-            "S3_REGION=us-east-1",
-            `S3_ACCESS_KEY=${MINIO_APP_USER}`,
-            `S3_BUCKET=${BUCKET}`,
+            ...s3Envs(args.s3, "").filter((e) => !e.startsWith("S3_ACCESS_KEY=")),
+            pulumi.interpolate`S3_ACCESS_KEY=${args.s3AccessKey}`,
             `PUBLIC_URL=${args.publicUrl}`,
             `STORAGE_DRIVER=${args.backend.storageDriver}`,
             `UPLOAD_MAX_MB=${args.uploadMb}`,

@@ -3,9 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { STATUS_FILE } from "../automation/backup/status";
 import { BackupConfig, ResourceLimits } from "./config";
-import { BUCKET, MINIO_BACKUP_USER } from "./dataTier";
 import { builtImage } from "./images";
 import { objectLabels, resourcePrefix } from "./naming";
+import { S3Credential, S3Endpoint, s3Envs } from "./objectStore/types";
 import { APP_DATABASE } from "./postgresRoles";
 import { SecretFile } from "./secretFiles";
 import { healthcheck, serviceContainer } from "./service";
@@ -33,8 +33,12 @@ export interface BackupJobArgs {
     readonly healthTimeoutSeconds: number;
     /** Superuser password for pg_dump/pg_restore and the database swap. */
     readonly postgresAdminPassword: pulumi.Input<string>;
-    /** Secret key of the job's own MinIO user (MINIO_BACKUP_USER), scoped to the app bucket. */
-    readonly minioSecretKey: pulumi.Input<string>;
+    /** The object store's S3 API. */
+    readonly s3: S3Endpoint;
+    /** The job's own identity on it (not the backend's, never MinIO's root). */
+    readonly s3Credential: S3Credential;
+    /** The store is outside the internal data network (external engine). */
+    readonly needsEgress: boolean;
     /** Redis password, used when backups include redis. */
     readonly redisPassword: pulumi.Input<string>;
     /** Current backup encryption key. */
@@ -54,12 +58,12 @@ export class BackupJob extends pulumi.ComponentResource {
     constructor(name: string, args: BackupJobArgs, opts?: pulumi.ComponentResourceOptions) {
         super("imstack:data:BackupJob", name, {}, opts);
         const b = args.backup;
+        const s3AccessKey = pulumi.output(args.s3Credential.accessKey);
         const components = ["postgres", "minio", ...(b.includeRedis ? ["redis"] : [])].join(",");
         const envs: pulumi.Input<string>[] = [
             `STACK=${args.stack}`,
             "PGHOST=postgres", "PGPORT=5432", "PGUSER=postgres", `PGDATABASE=${APP_DATABASE}`,
-            "S3_ENDPOINT=minio", "S3_PORT=9000", "S3_USE_SSL=false", `S3_BUCKET=${BUCKET}`, "S3_REGION=us-east-1",
-            `S3_ACCESS_KEY=${MINIO_BACKUP_USER}`,
+            // The archive's component stays "minio" whatever the engine: it holds objects, not engine files.
             `BACKUP_SCHEDULE=${b.schedule}`, `BACKUP_TIMEZONE=${b.timezone}`,
             `RETENTION_DAYS=${b.retentionDays}`, `KEEP_LAST=${b.keepLast}`,
             `BACKUP_COMPONENTS=${components}`,
@@ -67,10 +71,11 @@ export class BackupJob extends pulumi.ComponentResource {
         // The key goes to the job either way: with backup.encrypt false it still MACs the plain
         // archives, so a forged one is refused (automation/backup/mac.ts).
         envs.push(`BACKUP_ENCRYPT=${b.encrypt}`);
+        envs.push(...s3Envs(args.s3, "").filter((e) => !e.startsWith("S3_ACCESS_KEY=")), pulumi.interpolate`S3_ACCESS_KEY=${s3AccessKey}`);
         // Every credential is a file (automation/backup/secretEnv.ts reads X_FILE).
         const secrets: SecretFile[] = [
             { variable: "PGPASSWORD", value: args.postgresAdminPassword },
-            { variable: "S3_SECRET_KEY", value: args.minioSecretKey },
+            { variable: "S3_SECRET_KEY", value: args.s3Credential.secretKey },
             { variable: "BACKUP_KEY", value: args.backupKey },
             { variable: "BACKUP_PREVIOUS_KEYS", value: args.backupPreviousKeys },
         ];
@@ -88,9 +93,9 @@ export class BackupJob extends pulumi.ComponentResource {
         }
         const context = path.join(args.projectDir, "automation", "backup");
         const networks: Array<{ name: pulumi.Input<string>; aliases?: string[] }> = [{ name: args.dataNetwork, aliases: ["backup"] }];
-        if (b.remote) {
-            // Off-site copies need a route out, which the internal data network never gives; a
-            // network of its own keeps the job off the edge network.
+        if (b.remote || args.needsEgress) {
+            // Off-site copies and an external store need a route out, which the internal data
+            // network never gives; a network of its own keeps the job off the edge network.
             const egress = new docker.Network(`${name}-egress`, {
                 name: `${resourcePrefix(args.stack)}-backup-egress`,
                 driver: "bridge",

@@ -7,16 +7,20 @@ export type StorageDriver = "postgres" | "file";
 export type TlsMode = "off" | "files";
 
 /** Services that run as long-lived containers and take resource limits. */
-export const SERVICES = ["postgres", "redis", "minio", "backend", "web", "next", "nginx", "backup"] as const;
+export const SERVICES = ["postgres", "redis", "minio", "seaweedfs", "backend", "web", "next", "nginx", "backup"] as const;
 export type Service = (typeof SERVICES)[number];
 
-/** Credentials with their own rotation value (`imstack:rotation.<name>`). */
+/**
+ * Credentials with their own rotation value (`imstack:rotation.<name>`). `minio` keeps its name
+ * for existing stacks and rotates the object store's generated keys on either local engine.
+ */
 export const ROTATABLE = ["postgres", "redis", "minio", "jwt", "backup"] as const;
 export type Rotatable = (typeof ROTATABLE)[number];
 
 export interface ImageRefs {
     postgres: string;
     redis: string;
+    seaweedfs: string;
     minio: string;
     minioClient: string;
     nginx: string;
@@ -77,6 +81,32 @@ export interface RemoteBackupConfig {
     secretKey: string;
 }
 
+/** Where uploads live: a SeaweedFS container, the archived MinIO, or an S3 service outside the stack. */
+export const OBJECT_STORE_ENGINES = ["seaweedfs", "minio", "external"] as const;
+export type ObjectStoreEngine = (typeof OBJECT_STORE_ENGINES)[number];
+/** New stacks get the maintained engine; existing MinIO stacks set `objectStore.engine: minio`. */
+export const DEFAULT_OBJECT_STORE_ENGINE: ObjectStoreEngine = "seaweedfs";
+
+export interface ExternalObjectStoreConfig {
+    /** Bare host name of the S3 API (no scheme, no port). */
+    endpoint: string;
+    port: number;
+    useSsl: boolean;
+    region: string;
+    bucket: string;
+    /** Buckets addressed as https://host/bucket (what the backend's client speaks). */
+    pathStyle: boolean;
+    accessKey: string;
+    /** Secret: `pulumi config set --secret --path objectStore.external.secretKey`. */
+    secretKey: string;
+}
+
+export interface ObjectStoreConfig {
+    engine: ObjectStoreEngine;
+    /** Set when engine is external. */
+    external?: ExternalObjectStoreConfig;
+}
+
 export interface BackupConfig {
     enabled: boolean;
     schedule: string;
@@ -102,6 +132,7 @@ export interface StackConfig {
     limits: LimitsConfig;
     resources: Record<Service, ResourceLimits>;
     backup: BackupConfig;
+    objectStore: ObjectStoreConfig;
     rotation: Record<Rotatable, string> & { jwtPrevious: string; backupPrevious: string[] };
     /** Seconds a container create waits for its healthcheck before failing. */
     healthTimeoutSeconds: number;
@@ -123,6 +154,8 @@ export class ConfigError extends Error {
 export const DEFAULT_IMAGES: ImageRefs = {
     postgres: "postgres:16.4-bookworm",
     redis: "redis:7.4-bookworm",
+    // The release tools/seaweedfs/go.mod's module version carries (scripts/seaweedfs-image.sh).
+    seaweedfs: "chrislusf/seaweedfs:4.53",
     minio: "quay.io/minio/minio:RELEASE.2024-11-07T00-52-20Z",
     minioClient: "quay.io/minio/mc:RELEASE.2024-11-05T11-29-45Z",
     nginx: "nginx:1.27.3",
@@ -137,19 +170,19 @@ const DEFAULT_PORTS: PortsConfig = {
 const DEFAULT_RESOURCES: Record<Environment, Record<Service, ResourceLimits>> = {
     dev: {
         postgres: { memoryMb: 512, cpus: 1 }, redis: { memoryMb: 256, cpus: 0.5 }, minio: { memoryMb: 512, cpus: 1 },
-        backend: { memoryMb: 384, cpus: 1 }, web: { memoryMb: 128, cpus: 0.5 }, next: { memoryMb: 384, cpus: 1 },
+        seaweedfs: { memoryMb: 512, cpus: 1 }, backend: { memoryMb: 384, cpus: 1 }, web: { memoryMb: 128, cpus: 0.5 }, next: { memoryMb: 384, cpus: 1 },
         nginx: { memoryMb: 128, cpus: 0.5 }, backup: { memoryMb: 384, cpus: 1 },
     },
     prod: {
         postgres: { memoryMb: 2048, cpus: 2 }, redis: { memoryMb: 512, cpus: 1 }, minio: { memoryMb: 1024, cpus: 1 },
-        backend: { memoryMb: 512, cpus: 1 }, web: { memoryMb: 128, cpus: 0.5 }, next: { memoryMb: 512, cpus: 1 },
+        seaweedfs: { memoryMb: 1024, cpus: 1 }, backend: { memoryMb: 512, cpus: 1 }, web: { memoryMb: 128, cpus: 0.5 }, next: { memoryMb: 512, cpus: 1 },
         nginx: { memoryMb: 256, cpus: 1 }, backup: { memoryMb: 512, cpus: 1 },
     },
 };
 
 const TOP_LEVEL_KEYS = [
     "environment", "domain", "publicUrl", "images", "app", "publishServices", "ports", "tls", "limits",
-    "resources", "backup", "rotation", "healthTimeoutSeconds", "buildArgs",
+    "resources", "backup", "objectStore", "rotation", "healthTimeoutSeconds", "buildArgs",
 ] as const;
 
 /** Collects problems instead of throwing at the first one. */
@@ -250,6 +283,9 @@ class Reader {
 
 const IMAGE_REF = /^[a-z0-9][a-z0-9._\/:-]*(@sha256:[a-f0-9]{64})?$/;
 const IMAGE_EXPECTED = "an image reference such as postgres:16 or repo/name@sha256:<digest>";
+/** S3's bucket naming rules (3-63 of a-z, 0-9, "." and "-", letter or digit at both ends). */
+export const BUCKET_NAME = /^(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const BUCKET_EXPECTED = "an S3 bucket name (3-63 characters of a-z, 0-9, \".\" and \"-\", a letter or digit at both ends)";
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 const ROTATION_VALUE = /^[A-Za-z0-9._:+-]{1,64}$/;
 const ROTATION_EXPECTED = "1-64 characters of letters, digits and ._:+-";
@@ -404,7 +440,7 @@ export function parseConfig(raw: RawConfig, stack: string): StackConfig {
             endpoint: r.string("backup.remote.endpoint", "", { pattern: HOSTNAME, expected: "an S3 endpoint hostname such as s3.eu-central-1.amazonaws.com" }),
             port: r.number("backup.remote.port", useSsl ? 443 : 80, 1, 65535, true),
             useSsl,
-            bucket: r.string("backup.remote.bucket", "", { pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, expected: "an S3 bucket name" }),
+            bucket: r.string("backup.remote.bucket", "", { pattern: BUCKET_NAME, expected: BUCKET_EXPECTED }),
             region: r.string("backup.remote.region", "us-east-1"),
             accessKey: r.string("backup.remote.accessKey", ""),
             secretKey: r.string("backup.remote.secretKey", "", { expected: "a secret (pulumi config set --secret --path backup.remote.secretKey ...)" }),
@@ -413,6 +449,8 @@ export function parseConfig(raw: RawConfig, stack: string): StackConfig {
             if (r.get(`backup.remote.${k}`) === undefined) r.problem(`backup.remote.${k}`, "set when backup.remote is configured", null);
         }
     }
+
+    const objectStore = readObjectStore(r);
 
     r.object("rotation", [...ROTATABLE, "jwtPrevious", "backupPrevious"]);
     const rotation = {} as StackConfig["rotation"];
@@ -438,8 +476,46 @@ export function parseConfig(raw: RawConfig, stack: string): StackConfig {
     if (r.problems.length > 0) throw new ConfigError(r.problems);
     return {
         stack, environment, domain, publicUrl, images, app: { backend, web, next }, publishServices, ports, tls,
-        limits, resources, backup, rotation, healthTimeoutSeconds, buildArgs,
+        limits, resources, backup, objectStore, rotation, healthTimeoutSeconds, buildArgs,
     };
+}
+
+const EXTERNAL_KEYS = ["endpoint", "port", "useSsl", "region", "bucket", "pathStyle", "accessKey", "secretKey"] as const;
+const EXTERNAL_REQUIRED = ["endpoint", "bucket", "accessKey", "secretKey"] as const;
+
+function readObjectStore(r: Reader): ObjectStoreConfig {
+    r.object("objectStore", ["engine", "external"]);
+    const engine = r.oneOf<ObjectStoreEngine>("objectStore.engine", OBJECT_STORE_ENGINES, DEFAULT_OBJECT_STORE_ENGINE);
+    const given = r.get("objectStore.external");
+    if (engine !== "external") {
+        // Settings that would be silently ignored hide a mistyped engine.
+        if (given !== undefined && given !== null) r.problems.push(`imstack:objectStore.external is read only when imstack:objectStore.engine is external, got engine "${engine}"`);
+        return { engine };
+    }
+    if (given === undefined || given === null) {
+        r.problem("objectStore.external", `set when objectStore.engine is external (${EXTERNAL_REQUIRED.join(", ")})`, null);
+        return { engine };
+    }
+    r.object("objectStore.external", EXTERNAL_KEYS);
+    const k = (name: string) => `objectStore.external.${name}`;
+    const useSsl = r.boolean(k("useSsl"), true);
+    const external: ExternalObjectStoreConfig = {
+        endpoint: r.string(k("endpoint"), "", { pattern: HOSTNAME, expected: "a bare S3 host name such as s3.eu-central-1.amazonaws.com (port in port, TLS in useSsl)" }),
+        port: r.number(k("port"), useSsl ? 443 : 80, 1, 65535, true),
+        useSsl,
+        region: r.string(k("region"), "us-east-1", { pattern: /^[a-z0-9][a-z0-9-]{0,62}$/, expected: "a region name such as eu-central-1 (R2: auto)" }),
+        bucket: r.string(k("bucket"), "", { pattern: BUCKET_NAME, expected: BUCKET_EXPECTED }),
+        pathStyle: r.boolean(k("pathStyle"), true),
+        accessKey: r.string(k("accessKey"), "", { pattern: /^\S{1,128}$/, expected: "an access key of 1-128 characters without spaces" }),
+        secretKey: r.string(k("secretKey"), "", { expected: "a secret (pulumi config set --secret --path objectStore.external.secretKey ...)" }),
+    };
+    for (const name of EXTERNAL_REQUIRED) {
+        if (r.get(k(name)) === undefined || r.get(k(name)) === null) r.problem(k(name), "set when objectStore.engine is external", null);
+    }
+    // The backend's client (docs/app-contract.md) and the backup job address buckets path-style
+    // only; AWS S3, R2, B2, MinIO and Ceph all serve it.
+    if (!external.pathStyle) r.problem(k("pathStyle"), "true (the backend and the backup job address buckets path-style)", r.get(k("pathStyle")));
+    return { engine, external };
 }
 
 /**

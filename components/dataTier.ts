@@ -2,39 +2,27 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { BackupJob } from "./backupJob";
 import { DevPorts } from "./devPorts";
-import { BackupConfig, ImageRefs, PortsConfig, ResourceLimits } from "./config";
+import { BackupConfig, ImageRefs, ObjectStoreConfig, PortsConfig, ResourceLimits } from "./config";
 import { pulledImage } from "./images";
-import { containerName, imstackLabels, labelList, objectLabels, resourcePrefix } from "./naming";
+import { objectLabels, resourcePrefix } from "./naming";
+import { ObjectStore, objectStore, objectStoreForwards } from "./objectStore";
 import { APP_DATABASE, APP_ROLE, PostgresRoles } from "./postgresRoles";
-import { SecretFile, secretFileEnvs, secretUploads } from "./secretFiles";
 import { healthcheck, serviceContainer } from "./service";
 
-export const MINIO_ROOT_USER = "imstack-root";
-export const MINIO_APP_USER = "imstack-app";
-/** The backup job's own MinIO identity: the app bucket only, no admin API. */
-export const MINIO_BACKUP_USER = "imstack-backup";
-export const BUCKET = "imstack";
+export { BUCKET } from "./objectStore/types";
+export { MINIO_APP_USER, MINIO_BACKUP_USER, MINIO_ROOT_USER } from "./objectStore/minio";
 
 /** The official redis image's `redis` user, which reads redis.conf once it dropped root. */
 const REDIS_UID = 999;
 const REDIS_CONF = "/usr/local/etc/redis/redis.conf";
 
-/** Bucket-scoped policy: objects of the app bucket, plus `bucketActions` on the bucket itself. */
-function bucketPolicy(bucketActions: readonly string[]): string {
-    return JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-            { Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads", ...bucketActions], Resource: [`arn:aws:s3:::${BUCKET}`] },
-            { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"], Resource: [`arn:aws:s3:::${BUCKET}/*`] },
-        ],
-    }, null, 2);
-}
-
 export interface DataTierArgs {
     /** Stack name, used in resource names and labels. */
     readonly stack: string;
     /** Official images (or substitutes) by reference. */
-    readonly images: Pick<ImageRefs, "postgres" | "redis" | "minio" | "minioClient" | "node">;
+    readonly images: Pick<ImageRefs, "postgres" | "redis" | "seaweedfs" | "minio" | "minioClient" | "node">;
+    /** Which object store, and an external one's settings. */
+    readonly objectStore: ObjectStoreConfig;
     /** Project root (automation/backup is the backup job's build context). */
     readonly projectDir: string;
     /** Extra build args for the backup job image. */
@@ -52,7 +40,7 @@ export interface DataTierArgs {
     /** Host ports used when publishing. */
     readonly ports: Pick<PortsConfig, "postgres" | "redis" | "minioApi" | "minioConsole">;
     /** Memory and CPU limits per service. */
-    readonly resources: { postgres: ResourceLimits; redis: ResourceLimits; minio: ResourceLimits; backup: ResourceLimits };
+    readonly resources: { postgres: ResourceLimits; redis: ResourceLimits; minio: ResourceLimits; seaweedfs: ResourceLimits; backup: ResourceLimits };
     /** Protect data volumes from deletion (prod). */
     readonly protectVolumes: boolean;
     /** Seconds to wait for each service to turn healthy. */
@@ -65,21 +53,20 @@ export interface DataTierArgs {
     readonly postgresAppPassword: pulumi.Input<string>;
     /** Redis requirepass. */
     readonly redisPassword: pulumi.Input<string>;
-    /** MinIO root password. */
-    readonly minioRootPassword: pulumi.Input<string>;
-    /** Secret key of the MinIO app user. */
-    readonly minioAppSecretKey: pulumi.Input<string>;
-    /** Secret key of the MinIO user the backup job uses. */
-    readonly minioBackupSecretKey: pulumi.Input<string>;
+    /** Generated keys of a local object store (unused for external): MinIO's root password. */
+    readonly objectStoreRootPassword: pulumi.Input<string>;
+    /** Secret key of the backend's identity on a local object store. */
+    readonly objectStoreAppSecretKey: pulumi.Input<string>;
+    /** Secret key of the backup job's identity on a local object store. */
+    readonly objectStoreBackupSecretKey: pulumi.Input<string>;
 }
 
 export class DataTier extends pulumi.ComponentResource {
-    public readonly volumes: { postgres: docker.Volume; redis: docker.Volume; minio: docker.Volume; backups: docker.Volume };
+    public readonly volumes: { postgres: docker.Volume; redis: docker.Volume; backups: docker.Volume };
     public readonly postgres: docker.Container;
     public readonly redis: docker.Container;
-    public readonly minio: docker.Container;
-    /** One-shot job that creates the bucket and the app and backup users with their bucket-scoped policies. */
-    public readonly minioInit: docker.Container;
+    /** The engine's container, volume, endpoint and identities (no container for external). */
+    public readonly objectStore: ObjectStore;
     /** The ALTER ROLE step; the backends depend on it. */
     public readonly postgresRoles: PostgresRoles;
     /** Dev only: forwards 127.0.0.1 ports to the data services. */
@@ -96,7 +83,7 @@ export class DataTier extends pulumi.ComponentResource {
             name: `${resourcePrefix(stack)}-${part}`,
             labels: objectLabels(stack, { "com.imstack.volume": part }),
         }, { parent: this, retainOnDelete: true, protect: args.protectVolumes });
-        this.volumes = { postgres: volume("postgres"), redis: volume("redis"), minio: volume("minio"), backups: volume("backups") };
+        this.volumes = { postgres: volume("postgres"), redis: volume("redis"), backups: volume("backups") };
 
         const common = { stack, tier: "data" as const, healthTimeoutSeconds: args.healthTimeoutSeconds };
         const net = (alias: string) => [{ name: args.dataNetwork, aliases: [alias] }];
@@ -154,78 +141,20 @@ export class DataTier extends pulumi.ComponentResource {
             resources: args.resources.redis,
         }, { parent: this });
 
-        this.minio = serviceContainer(`${name}-minio`, {
-            ...common,
-            service: "minio",
-            image: pulledImage(`${name}-minio-image`, args.images.minio, this),
-            networks: net("minio"),
-            command: ["server", "/data", "--console-address", ":9001"],
-            // MinIO runs as root in its image and reads both files at start.
-            secrets: {
-                files: [{ variable: "MINIO_ROOT_USER", value: MINIO_ROOT_USER }, { variable: "MINIO_ROOT_PASSWORD", value: args.minioRootPassword }],
-                uid: 0,
-            },
-            volumes: [{ volumeName: this.volumes.minio.name, containerPath: "/data" }],
-            // The image ships `mc`, whose default alias "local" is this server.
-            healthcheck: healthcheck(["CMD-SHELL", "mc ready local"], { startPeriod: "20s" }),
-            resources: args.resources.minio,
-        }, { parent: this });
-
-        // The init job reads each credential from its file once and empties the file, so the
-        // exited container keeps none, neither in its environment nor on its filesystem.
-        const initSecrets: SecretFile[] = [
-            { variable: "MINIO_ROOT_PASSWORD", value: args.minioRootPassword },
-            { variable: "APP_SECRET_KEY", value: args.minioAppSecretKey },
-            { variable: "BACKUP_SECRET_KEY", value: args.minioBackupSecretKey },
-        ];
-        const user = (access: string, secret: string, policy: string) => [
-            `mc admin user add imstack "${access}" "${secret}"`,
-            `mc admin policy create imstack ${policy} /etc/imstack/${policy}.json`,
-            `mc admin policy attach imstack ${policy} --user "${access}" || mc admin user info imstack "${access}" | grep -q ${policy}`,
-        ];
-        const initScript = [
-            "set -eu",
-            `take() { v=''; IFS= read -r v < "$1" || [ -n "$v" ]; : > "$1"; [ -n "$v" ] || { echo "minio-init: $1 holds no secret" >&2; return 1; }; printf '%s' "$v"; }`,
-            `root_password=$(take "$MINIO_ROOT_PASSWORD_FILE")`,
-            `app_secret=$(take "$APP_SECRET_KEY_FILE")`,
-            `backup_secret=$(take "$BACKUP_SECRET_KEY_FILE")`,
-            // mc's credentials stay in this shell's environment, never in the container's.
-            `export MC_HOST_imstack="http://$MINIO_ROOT_USER:$root_password@minio:9000"`,
-            `mc mb --ignore-existing "imstack/${BUCKET}"`,
-            ...user("$APP_ACCESS_KEY", "$app_secret", "imstack-app"),
-            ...user("$BACKUP_ACCESS_KEY", "$backup_secret", "imstack-backup"),
-            `echo "bucket ${BUCKET} and users $APP_ACCESS_KEY, $BACKUP_ACCESS_KEY ready"`,
-        ].join("\n");
-        this.minioInit = new docker.Container(`${name}-minio-init`, {
-            name: containerName(stack, "minio-init"),
-            image: pulledImage(`${name}-minio-client-image`, args.images.minioClient, this),
-            networkMode: args.dataNetwork,
-            networksAdvanced: [{ name: args.dataNetwork, aliases: [] }],
-            entrypoints: ["/bin/sh", "-c"],
-            command: [initScript],
-            envs: [
-                `MINIO_ROOT_USER=${MINIO_ROOT_USER}`,
-                `APP_ACCESS_KEY=${MINIO_APP_USER}`,
-                `BACKUP_ACCESS_KEY=${MINIO_BACKUP_USER}`,
-                ...secretFileEnvs(initSecrets),
-            ],
-            uploads: [
-                { file: "/etc/imstack/imstack-app.json", content: bucketPolicy([]) },
-                // A restore into an emptied store creates the bucket again.
-                { file: "/etc/imstack/imstack-backup.json", content: bucketPolicy(["s3:CreateBucket"]) },
-                ...secretUploads(initSecrets, 0),
-            ],
-            labels: labelList(imstackLabels(stack, "minio-init", "data")),
-            // Runs once per change of its inputs; an exited one-shot is not "drift".
-            mustRun: false,
-            attach: true,
-            logs: true,
-            restart: "no",
-            logDriver: "json-file",
-            logOpts: { "max-size": "1m", "max-file": "1" },
-            securityOpts: ["no-new-privileges:true"],
-            memory: 128,
-        }, { parent: this, dependsOn: [this.minio], deleteBeforeReplace: true });
+        const engine = args.objectStore.engine;
+        this.objectStore = objectStore(args.objectStore, {
+            stack,
+            name,
+            parent: this,
+            dataNetwork: args.dataNetwork,
+            resources: engine === "minio" ? args.resources.minio : args.resources.seaweedfs,
+            protectVolume: args.protectVolumes,
+            healthTimeoutSeconds: args.healthTimeoutSeconds,
+            rootPassword: args.objectStoreRootPassword,
+            appSecretKey: args.objectStoreAppSecretKey,
+            backupSecretKey: args.objectStoreBackupSecretKey,
+        }, args.images);
+        const store = this.objectStore;
 
         if (args.publish) {
             this.devPorts = new DevPorts(`${name}-dev-ports`, {
@@ -236,10 +165,10 @@ export class DataTier extends pulumi.ComponentResource {
                 forwards: [
                     { listen: 5432, hostPort: args.ports.postgres, target: "postgres", targetPort: 5432 },
                     { listen: 6379, hostPort: args.ports.redis, target: "redis", targetPort: 6379 },
-                    { listen: 9000, hostPort: args.ports.minioApi, target: "minio", targetPort: 9000 },
-                    { listen: 9001, hostPort: args.ports.minioConsole, target: "minio", targetPort: 9001 },
+                    // The seed's 9000 (S3 API) and 9001 (web UI) ports, where the engine has them.
+                    ...objectStoreForwards(engine).map((f) => ({ ...f, hostPort: f.listen === 9000 ? args.ports.minioApi : args.ports.minioConsole })),
                 ],
-            }, { parent: this, dependsOn: [this.postgres, this.redis, this.minio] });
+            }, { parent: this, dependsOn: [this.postgres, this.redis, ...(store.container ? [store.container] : [])] });
         }
         if (args.backup.enabled) {
             this.backupJob = new BackupJob(`${name}-backup`, {
@@ -254,17 +183,19 @@ export class DataTier extends pulumi.ComponentResource {
                 resources: args.resources.backup,
                 healthTimeoutSeconds: args.healthTimeoutSeconds,
                 postgresAdminPassword: args.postgresAdminPassword,
-                minioSecretKey: args.minioBackupSecretKey,
+                s3: store.endpoint,
+                s3Credential: store.backup,
+                needsEgress: store.needsEgress,
                 redisPassword: args.redisPassword,
                 backupKey: args.backupKey,
                 backupPreviousKeys: args.backupPreviousKeys,
             // The superuser password is valid only once ALTER ROLE ran; the bucket must exist.
-            }, { parent: this, dependsOn: [roles, this.minioInit] });
+            }, { parent: this, dependsOn: [roles, ...store.ready] });
         }
         this.containerNames = {
             postgres: this.postgres.name,
             redis: this.redis.name,
-            minio: this.minio.name,
+            ...(store.container ? { [store.engine]: store.container.name } : {}),
             ...(this.backupJob ? { backup: this.backupJob.container.name } : {}),
         };
         this.registerOutputs({ containerNames: this.containerNames });

@@ -21,11 +21,12 @@ export class StackSecrets extends pulumi.ComponentResource {
     /** Password of the least-privilege `imstack_app` role. */
     public readonly postgresAppPassword: pulumi.Output<string>;
     public readonly redisPassword: pulumi.Output<string>;
-    public readonly minioRootPassword: pulumi.Output<string>;
-    /** Secret key of the MinIO user the backend uses. */
-    public readonly minioAppSecretKey: pulumi.Output<string>;
-    /** Secret key of the MinIO user the backup job uses (bucket-scoped, not root). */
-    public readonly minioBackupSecretKey: pulumi.Output<string>;
+    /** MinIO's root password (the minio engine only). */
+    public readonly objectStoreRootPassword: pulumi.Output<string>;
+    /** Secret key of the identity the backend uses on a local object store. */
+    public readonly objectStoreAppSecretKey: pulumi.Output<string>;
+    /** Secret key of the backup job's own identity on a local object store (never MinIO's root). */
+    public readonly objectStoreBackupSecretKey: pulumi.Output<string>;
     /** Current JWT signing secret. */
     public readonly jwtSecret: pulumi.Output<string>;
     /** The secret before the last rotation, accepted for verification only. */
@@ -49,9 +50,11 @@ export class StackSecrets extends pulumi.ComponentResource {
         this.postgresAdminPassword = password("postgres-admin", 32, rotation.postgres);
         this.postgresAppPassword = password("postgres-app", 32, rotation.postgres);
         this.redisPassword = password("redis", 32, rotation.redis);
-        this.minioRootPassword = password("minio-root", 32, rotation.minio);
-        this.minioAppSecretKey = password("minio-app", 40, rotation.minio);
-        this.minioBackupSecretKey = password("minio-backup", 40, rotation.minio);
+        // `rotation.minio` rotates the object store's keys on either local engine; the resource
+        // names are the ones existing stacks hold, so upgrading does not rotate anything.
+        this.objectStoreRootPassword = password("minio-root", 32, rotation.minio);
+        this.objectStoreAppSecretKey = password("minio-app", 40, rotation.minio);
+        this.objectStoreBackupSecretKey = password("minio-backup", 40, rotation.minio);
 
         // JWT and backup keys must stay usable after a rotation (sessions stay valid, old archives
         // stay restorable), so they are derived from a never-rotated master and the rotation

@@ -2,7 +2,8 @@ import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { AppTier } from "./appTier";
 import { StackConfig } from "./config";
-import { adminDatabaseUrl, BUCKET, DataTier, databaseUrl, MINIO_APP_USER, redisUrl } from "./dataTier";
+import { adminDatabaseUrl, DataTier, databaseUrl, redisUrl } from "./dataTier";
+import { objectStoreForwards } from "./objectStore";
 import { EdgeTier } from "./edgeTier";
 import { StackNetworks } from "./networks";
 import { StackSecrets } from "./secrets";
@@ -32,8 +33,7 @@ export function publishedPorts(c: StackConfig): PublishedPort[] {
     // The data services' ports are published by the dev-ports forwarder (see DevPorts).
     local("postgres", c.ports.postgres, 5432);
     local("redis", c.ports.redis, 6379);
-    local("minio", c.ports.minioApi, 9000);
-    local("minio", c.ports.minioConsole, 9001);
+    for (const f of objectStoreForwards(c.objectStore.engine)) local(f.target, f.listen === 9000 ? c.ports.minioApi : c.ports.minioConsole, f.listen);
     local("backend", c.ports.backend, 4000);
     if (c.app.web.enabled) local("web", c.ports.web, 5173);
     if (c.app.next.enabled) local("next", c.ports.next, 3000);
@@ -52,6 +52,8 @@ export class ImStack extends pulumi.ComponentResource {
     public readonly adminDatabaseUrl: pulumi.Output<string>;
     public readonly redisUrl: pulumi.Output<string>;
     public readonly s3Credentials: pulumi.Output<{ endpoint: string; port: number; bucket: string; accessKey: string; secretKey: string }>;
+    /** The engine and where its S3 API answers, without credentials (a plain output). */
+    public readonly objectStore: pulumi.Output<{ engine: string; endpoint: string; port: number; useSsl: boolean; region: string; bucket: string }>;
 
     constructor(name: string, args: ImStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("imstack:stack:ImStack", name, {}, opts);
@@ -80,9 +82,10 @@ export class ImStack extends pulumi.ComponentResource {
             postgresAdminPassword: secrets.postgresAdminPassword,
             postgresAppPassword: secrets.postgresAppPassword,
             redisPassword: secrets.redisPassword,
-            minioRootPassword: secrets.minioRootPassword,
-            minioAppSecretKey: secrets.minioAppSecretKey,
-            minioBackupSecretKey: secrets.minioBackupSecretKey,
+            objectStore: c.objectStore,
+            objectStoreRootPassword: secrets.objectStoreRootPassword,
+            objectStoreAppSecretKey: secrets.objectStoreAppSecretKey,
+            objectStoreBackupSecretKey: secrets.objectStoreBackupSecretKey,
         }, { parent: this });
 
         this.databaseUrl = databaseUrl(secrets.postgresAppPassword);
@@ -107,11 +110,13 @@ export class ImStack extends pulumi.ComponentResource {
             uploadMb: c.limits.uploadMb,
             databaseUrl: this.databaseUrl,
             redisUrl: this.redisUrl,
-            s3SecretKey: secrets.minioAppSecretKey,
+            s3: data.objectStore.endpoint,
+            s3AccessKey: data.objectStore.app.accessKey,
+            s3SecretKey: data.objectStore.app.secretKey,
             jwtSecret: secrets.jwtSecret,
             jwtSecretPrevious: secrets.jwtSecretPrevious,
             // Not the whole DataTier: the backup job need not be healthy before the app starts.
-            dependsOn: [data.postgres, data.redis, data.minioInit, data.postgresRoles],
+            dependsOn: [data.postgres, data.redis, ...data.objectStore.ready, data.postgresRoles],
         }, { parent: this });
 
         const tls = c.tls.mode === "files" && c.tls.certFile && c.tls.keyFile
@@ -143,7 +148,7 @@ export class ImStack extends pulumi.ComponentResource {
         this.containers = pulumi.all({
             postgres: pulumi.all([data.postgres.name]),
             redis: pulumi.all([data.redis.name]),
-            minio: pulumi.all([data.minio.name]),
+            ...(data.objectStore.container ? { [data.objectStore.engine]: pulumi.all([data.objectStore.container.name]) } : {}),
             ...(data.backupJob ? { backup: pulumi.all([data.backupJob.container.name]) } : {}),
             ...(data.devPorts ? { "dev-ports": pulumi.all([data.devPorts.container.name]) } : {}),
             backend: pulumi.all(app.containerNames.backend),
@@ -155,13 +160,15 @@ export class ImStack extends pulumi.ComponentResource {
         this.volumes = pulumi.all({
             postgres: data.volumes.postgres.name,
             redis: data.volumes.redis.name,
-            minio: data.volumes.minio.name,
+            ...(data.objectStore.volume ? { [data.objectStore.engine]: data.objectStore.volume.name } : {}),
             backups: data.volumes.backups.name,
         });
         this.publishedPorts = publishedPorts(c);
-        this.s3Credentials = pulumi.secret(pulumi.all([secrets.minioAppSecretKey]).apply(([secretKey]) => ({
-            endpoint: "minio", port: 9000, bucket: BUCKET, accessKey: MINIO_APP_USER, secretKey,
+        const s3 = data.objectStore.endpoint;
+        this.s3Credentials = pulumi.secret(pulumi.all([data.objectStore.app.accessKey, data.objectStore.app.secretKey]).apply(([accessKey, secretKey]) => ({
+            endpoint: s3.host, port: s3.port, bucket: s3.bucket, accessKey, secretKey,
         })));
+        this.objectStore = pulumi.output({ engine: c.objectStore.engine, endpoint: s3.host, port: s3.port, useSsl: s3.useSsl, region: s3.region, bucket: s3.bucket });
         this.registerOutputs({ publicUrl: this.publicUrl, urls: this.urls, containers: this.containers });
     }
 }

@@ -10,6 +10,9 @@ import { MockRun, runStack } from "./helpers/runStack";
 import { stackConfig } from "./helpers/stackFiles";
 
 const CONTAINER = "docker:index/container:Container";
+// These assertions describe the minio engine, which existing deployments keep; the other
+// engines have their own file (objectStore.program.test.ts).
+const MINIO = { objectStore: { engine: "minio" } };
 const DATA_SERVICES = ["postgres", "redis", "minio"];
 const LONG_RUNNING = ["postgres", "redis", "minio", "backup", "backend", "web", "next", "nginx"];
 
@@ -36,7 +39,7 @@ for (const stackName of ["dev", "prod"] as const) {
         let run: MockRun;
 
         before(async function () {
-            config = stackConfig(stackName);
+            config = stackConfig(stackName, MINIO);
             run = await runStack(config);
         });
 
@@ -331,7 +334,7 @@ function volumeOptions(run: MockRun): Record<string, pulumi.CustomResourceOption
 
 describe("program options", function () {
     it("gives the backup job its own egress network and a secret remote key when off-site copies are on", async function () {
-        const run = await runStack(stackConfig("prod", { backup: { remote: { endpoint: "s3.example.com", bucket: "offsite-1", accessKey: "AK1", secretKey: "remote-secret-value" } } }));
+        const run = await runStack(stackConfig("prod", { ...MINIO, backup: { remote: { endpoint: "s3.example.com", bucket: "offsite-1", accessKey: "AK1", secretKey: "remote-secret-value" } } }));
         const backup = run.mocks.container("backup");
         const nets = (unwrap(backup.inputs.networksAdvanced) as Net[]).map((n) => n.name);
         assert.deepStrictEqual(nets, ["imstack-prod-data", "imstack-prod-backup-egress"]);
@@ -342,7 +345,7 @@ describe("program options", function () {
     });
 
     it("leaves out the backup job, web and next when disabled", async function () {
-        const run = await runStack(stackConfig("dev", { backup: { enabled: false }, app: { web: { enabled: false }, next: { enabled: false } } }));
+        const run = await runStack(stackConfig("dev", { ...MINIO, backup: { enabled: false }, app: { web: { enabled: false }, next: { enabled: false } } }));
         const services = run.mocks.containers().map(service).sort();
         assert.deepStrictEqual(services, ["backend", "backend-secrets", "dev-ports", "minio", "minio-init", "nginx", "postgres", "redis"]);
         const conf = (unwrap(run.mocks.container("nginx").inputs.uploads) as Array<{ file: string; content: string }>)
@@ -351,14 +354,14 @@ describe("program options", function () {
     });
 
     it("uses a prebuilt image from config instead of building", async function () {
-        const run = await runStack(stackConfig("dev", { app: { backend: { image: "registry.example.com/chat/backend@sha256:" + "a".repeat(64) } } }));
+        const run = await runStack(stackConfig("dev", { ...MINIO, app: { backend: { image: "registry.example.com/chat/backend@sha256:" + "a".repeat(64) } } }));
         const images = run.mocks.byType("docker:index/image:Image").map((i) => String(i.inputs.imageName));
         assert.ok(!images.some((n) => n.includes("/backend:")), images.join(", "));
         assert.strictEqual(unwrap(run.mocks.container("backend-1").inputs.image), "registry.example.com/chat/backend@sha256:" + "a".repeat(64));
     });
 
     it("runs the file storage driver with one replica and a retained data volume", async function () {
-        const run = await runStack(stackConfig("dev", { app: { backend: { storageDriver: "file" } } }));
+        const run = await runStack(stackConfig("dev", { ...MINIO, app: { backend: { storageDriver: "file" } } }));
         const vols = unwrap(run.mocks.container("backend-1").inputs.volumes) as Array<{ volumeName: string; containerPath: string }>;
         assert.deepStrictEqual(vols.find((v) => v.containerPath === "/app/data"), { volumeName: "imstack-dev-backend-data", containerPath: "/app/data" });
         assert.strictEqual(run.options.get("docker:index/volume:Volume::imstack-app-backend-data")?.retainOnDelete, true);

@@ -1,0 +1,41 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { ResourceLimits } from "../config";
+
+/** What every local engine's module gets from the DataTier. */
+export interface LocalEngineArgs {
+    readonly stack: string;
+    /** Resource names start with this (the DataTier's name), so URNs stay stable. */
+    readonly name: string;
+    /** The DataTier: every resource is its child. */
+    readonly parent: pulumi.Resource;
+    readonly dataNetwork: pulumi.Input<string>;
+    readonly resources: ResourceLimits;
+    readonly protectVolume: boolean;
+    readonly healthTimeoutSeconds: number;
+    /** The generated keys (StackSecrets), rotated by `rotation.minio`. */
+    readonly rootPassword: pulumi.Input<string>;
+    readonly appSecretKey: pulumi.Input<string>;
+    readonly backupSecretKey: pulumi.Input<string>;
+}
+
+/**
+ * Shell function for one-shots: reads a secret from its file once and empties the file, so
+ * the exited container keeps none, neither in its environment nor on its filesystem.
+ */
+export function takeSecretFn(job: string): string {
+    return `take() { v=''; IFS= read -r v < "$1" || [ -n "$v" ]; : > "$1"; [ -n "$v" ] || { echo "${job}: $1 holds no secret" >&2; return 1; }; printf '%s' "$v"; }`;
+}
+
+/** Options every one-shot container shares. */
+export const ONE_SHOT: Pick<docker.ContainerArgs, "mustRun" | "attach" | "logs" | "restart" | "logDriver" | "logOpts" | "securityOpts" | "memory"> = {
+    // Runs once per change of its inputs; an exited one-shot is not "drift".
+    mustRun: false,
+    attach: true,
+    logs: true,
+    restart: "no",
+    logDriver: "json-file",
+    logOpts: { "max-size": "1m", "max-file": "1" },
+    securityOpts: ["no-new-privileges:true"],
+    memory: 128,
+};

@@ -1,0 +1,91 @@
+// The SeaweedFS engine, the default: one all-in-one `weed server` (master, volume server, filer
+// and S3 gateway) whose internals listen on the container's loopback only, and an S3 gateway
+// with two static identities. The run facts (arguments, ports, healthcheck, bootstrap) live
+// with the image the live tests build from the Go module, so both run the same server.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { SEAWEEDFS_UID, seaweedfsS3Config } from "../../test/live/images/seaweedfs/identities";
+import {
+    SEAWEEDFS_BOOTSTRAP_ENV, SEAWEEDFS_HEALTHCHECK, SEAWEEDFS_PORTS, SEAWEEDFS_REGION, SEAWEEDFS_S3_CONFIG_PATH,
+    SEAWEEDFS_STOP_GRACE_SECONDS, seaweedfsBootstrapScript, seaweedfsServerArgs,
+} from "../../test/live/images/seaweedfs/runtime";
+import { pulledImage } from "../images";
+import { containerName, imstackLabels, labelList } from "../naming";
+import { SECRET_FILE_MODE, SecretFile, secretFileEnvs, secretUploads } from "../secretFiles";
+import { healthcheck, serviceContainer } from "../service";
+import { LocalEngineArgs, ONE_SHOT } from "./common";
+import { APP_ACCESS_KEY, BACKUP_ACCESS_KEY, BUCKET, ObjectStore } from "./types";
+import { dataVolume } from "./volume";
+
+export const SEAWEEDFS_SERVICE = "seaweedfs";
+export { SEAWEEDFS_PORTS };
+
+/**
+ * The gateway's identities file with the keys in it (the gateway reads keys from this file or
+ * from its environment, and the environment is what `docker inspect` shows). The app identity
+ * may read, write, list and delete objects of the app bucket and nothing else; the backup job's
+ * is the admin, which a restore into an emptied store needs to create the bucket again.
+ */
+export function seaweedfsIdentitiesFile(app: string, backup: string): string {
+    return JSON.stringify(seaweedfsS3Config(BUCKET, {
+        app: { accessKey: APP_ACCESS_KEY, secretKey: app },
+        admin: { accessKey: BACKUP_ACCESS_KEY, secretKey: backup },
+    }), null, 2);
+}
+
+export function seaweedfsObjectStore(a: LocalEngineArgs, image: string): ObjectStore {
+    const { name, stack, parent } = a;
+    const volume = dataVolume(`${name}-seaweedfs`, stack, "seaweedfs", a.protectVolume, parent);
+    const pulled = pulledImage(`${name}-seaweedfs-image`, image, parent);
+    const identities = pulumi.secret(pulumi.all([a.appSecretKey, a.backupSecretKey]).apply(([app, backup]) => seaweedfsIdentitiesFile(app, backup)));
+    const container = serviceContainer(`${name}-seaweedfs`, {
+        stack,
+        tier: "data",
+        healthTimeoutSeconds: a.healthTimeoutSeconds,
+        service: SEAWEEDFS_SERVICE,
+        image: pulled,
+        networks: [{ name: a.dataNetwork, aliases: [SEAWEEDFS_SERVICE] }],
+        command: seaweedfsServerArgs(),
+        // A new key means a new file, which replaces the container: the gateway reads it at start.
+        uploads: [{ file: SEAWEEDFS_S3_CONFIG_PATH, content: identities, permissions: SECRET_FILE_MODE, owner: String(SEAWEEDFS_UID), group: String(SEAWEEDFS_UID) }],
+        volumes: [{ volumeName: volume.name, containerPath: "/data" }],
+        healthcheck: healthcheck([...SEAWEEDFS_HEALTHCHECK], { startPeriod: "30s" }),
+        resources: a.resources,
+        destroyGraceSeconds: SEAWEEDFS_STOP_GRACE_SECONDS,
+    }, { parent });
+
+    // The bucket, created through the S3 API as the admin identity; the identities are static
+    // in the gateway's file, so this is the whole bootstrap, and it is idempotent.
+    const e = SEAWEEDFS_BOOTSTRAP_ENV;
+    const adminSecret: SecretFile[] = [{ variable: e.secretKey, value: a.backupSecretKey }];
+    const init = new docker.Container(`${name}-seaweedfs-init`, {
+        name: containerName(stack, "seaweedfs-init"),
+        image: pulled,
+        networkMode: a.dataNetwork,
+        networksAdvanced: [{ name: a.dataNetwork, aliases: [] }],
+        entrypoints: ["/bin/sh", "-c"],
+        command: [seaweedfsBootstrapScript()],
+        envs: [
+            `${e.endpoint}=http://${SEAWEEDFS_SERVICE}:${SEAWEEDFS_PORTS.s3}`,
+            `${e.bucket}=${BUCKET}`,
+            `${e.region}=${SEAWEEDFS_REGION}`,
+            `${e.accessKey}=${BACKUP_ACCESS_KEY}`,
+            ...secretFileEnvs(adminSecret),
+        ],
+        // The one-shot runs as root (the entrypoint is replaced), which empties the file after reading it.
+        uploads: secretUploads(adminSecret, 0),
+        labels: labelList(imstackLabels(stack, "seaweedfs-init", "data")),
+        ...ONE_SHOT,
+    }, { parent, dependsOn: [container], deleteBeforeReplace: true });
+
+    return {
+        engine: "seaweedfs",
+        endpoint: { host: SEAWEEDFS_SERVICE, port: SEAWEEDFS_PORTS.s3, useSsl: false, region: SEAWEEDFS_REGION, bucket: BUCKET },
+        app: { accessKey: APP_ACCESS_KEY, secretKey: a.appSecretKey },
+        backup: { accessKey: BACKUP_ACCESS_KEY, secretKey: a.backupSecretKey },
+        container,
+        volume,
+        ready: [container, init],
+        needsEgress: false,
+    };
+}
