@@ -7,6 +7,7 @@ import { formatBytes, parseSize } from '../cli/duration';
 import { renderTable } from '../cli/table';
 import type { Ctx } from '../context';
 import { ExitCode, ImctlError } from '../errors';
+import { configuredEngine, engineWarnings, MIGRATION_DOC } from '../health/objectStoreEngine';
 import { chooseBackend } from '../pulumi/backend';
 import { INSTALL_HINT } from '../pulumi/hints';
 import { describePassphraseSource, PASSPHRASE_HINT } from '../pulumi/passphrase';
@@ -79,6 +80,17 @@ function passphraseCheck(ctx: Ctx): DoctorCheck {
   return { name: 'passphrase', status: 'fail', detail: 'not set, and there is no terminal to ask on', fix: PASSPHRASE_HINT };
 }
 
+function objectStoreCheck(ctx: Ctx): DoctorCheck {
+  const choice = configuredEngine(ctx.deps.projectDir, ctx.stack);
+  if (!choice) return { name: 'object store', status: 'warn', detail: `Pulumi.${ctx.stack}.yaml names no known objectStore.engine`, fix: 'set objectStore.engine to seaweedfs, minio or external (docs/config.md)' };
+  const [warning] = engineWarnings(choice);
+  if (warning) return { name: 'object store', status: 'warn', detail: warning, fix: `migrate to seaweedfs: ${MIGRATION_DOC}` };
+  if (!choice.explicit) {
+    return { name: 'object store', status: 'warn', detail: `objectStore.engine not set: ${choice.engine} (the default)`, fix: `a stack deployed before on MinIO must set objectStore.engine minio before its next up (${MIGRATION_DOC})` };
+  }
+  return { name: 'object store', status: 'ok', detail: choice.engine };
+}
+
 function projectCheck(ctx: Ctx): DoctorCheck[] {
   const dir = ctx.deps.projectDir;
   const out: DoctorCheck[] = [];
@@ -127,14 +139,14 @@ export function register(program: Command, app: App): void {
   program
     .command('doctor')
     .helpGroup('Health and diagnostics:')
-    .description('check this machine: Node, Pulumi CLI, Docker engine, passphrase, project, disk space; each problem with its fix')
+    .description('check this machine: Node, Pulumi CLI, Docker engine, passphrase, project, object-store engine, disk space; each problem with its fix')
     .option('--min-free <size>', 'warn below this much free disk', '2GiB')
     .action(
       app.action(async (ctx, _args, opts) => {
         const minFree = parseSize(String(opts.minFree), '--min-free');
         const checks: DoctorCheck[] = [nodeCheck(ctx.deps.nodeVersion), await pulumiCheck(ctx)];
         const docker = await dockerCheck(ctx);
-        checks.push(docker, passphraseCheck(ctx), ...projectCheck(ctx), ...(await diskChecks(ctx, minFree, docker.status === 'ok')));
+        checks.push(docker, passphraseCheck(ctx), ...projectCheck(ctx), objectStoreCheck(ctx), ...(await diskChecks(ctx, minFree, docker.status === 'ok')));
         const failed = checks.some((c) => c.status === 'fail');
         ctx.exitCode = failed ? ExitCode.DEGRADED : ExitCode.OK;
         if (ctx.out.json) {

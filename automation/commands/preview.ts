@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { App } from '../app';
 import { ExitCode } from '../errors';
+import { configuredEngine, deployedEngine, engineWarnings } from '../health/objectStoreEngine';
 import { hasChanges, summarizeChanges } from '../pulumi/engineEvents';
 
 export const order = 20;
@@ -17,12 +18,15 @@ export function register(program: Command, app: App): void {
     .action(
       app.action(async (ctx, _args, opts) => {
         const stack = await ctx.openStack(true);
+        const outputs = await stack.outputs().catch(() => ({}) as Record<string, { value: unknown }>);
+        const warnings = engineWarnings(configuredEngine(ctx.deps.projectDir, ctx.stack), deployedEngine(outputs));
+        for (const w of warnings) ctx.out.warn(w);
         ctx.out.progress(`Previewing stack ${ctx.stack}…`);
         const r = await ctx.operation('preview', { preview: true, diff: Boolean(opts.diff) }, (hooks) =>
           stack.preview({ ...hooks, diff: Boolean(opts.diff), refresh: Boolean(opts.refresh) }),
         );
         const changed = hasChanges(r.changes);
-        if (ctx.out.json) ctx.out.data({ result: { operation: 'preview', stack: ctx.stack, changes: r.changes, changesPresent: changed } });
+        if (ctx.out.json) ctx.out.data({ result: { operation: 'preview', stack: ctx.stack, changes: r.changes, changesPresent: changed, warnings } });
         else ctx.out.line(`Planned: ${summarizeChanges(r.changes)}${changed ? '' : ' (no changes)'}`);
         if (opts.expectNoChanges && changed) {
           ctx.out.progress(`changes are pending but --expect-no-changes was given (exit ${ExitCode.CHANGES_PRESENT})`);

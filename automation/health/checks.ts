@@ -72,6 +72,9 @@ function containerChecks(containers: readonly ContainerSummary[]): CheckResult[]
   return results;
 }
 
+/** Network aliases of the object-store engines that run in the stack (components/objectStore). */
+const LOCAL_S3_SERVICES: readonly string[] = ['seaweedfs', 'minio'];
+
 function findService(containers: readonly ContainerSummary[], host: string): ContainerSummary | undefined {
   return containers.find((c) => c.service === host || c.name === host) ;
 }
@@ -142,7 +145,11 @@ export async function runHealth(opts: HealthOptions, deps: HealthDeps): Promise<
     checks.push({ name: 'bucket', status: backend ? 'degraded' : 'skipped', detail: backend ? 'backend has no S3_ENDPOINT/S3_BUCKET' : 'no backend container to read credentials from' });
   } else {
     const port = Number(env.S3_PORT || 9000);
-    const r = reach(env.S3_ENDPOINT, port);
+    // A local engine's endpoint is a container of the stack; anything else is an external
+    // store (objectStore.engine external), reached directly as the backend reaches it.
+    const r = LOCAL_S3_SERVICES.includes(env.S3_ENDPOINT) || findService(containers, env.S3_ENDPOINT)
+      ? reach(env.S3_ENDPOINT, port)
+      : { endpoint: { host: env.S3_ENDPOINT, port, via: `external store ${env.S3_ENDPOINT}:${port}` } };
     if (!r.endpoint) checks.push({ name: 'bucket', status: 'degraded', detail: r.problem ?? 'unreachable' });
     else {
       try {
