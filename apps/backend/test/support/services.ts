@@ -67,7 +67,10 @@ export async function startPostgres(): Promise<Postgres> {
     if (r.status !== 0) throw new Error(`${args[0]} failed: ${r.stderr || r.stdout}`);
   };
   run([path.join(PG_BIN, 'initdb'), '-D', dataDir, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--no-locale']);
-  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  // fsync off is safe for crash() (the kernel keeps what was written), but synchronous_commit must
+  // stay on: with it off a commit acknowledged just before crash() could vanish, and the crash test
+  // then saw its own conversation gone ("conversation not found") after the restart.
+  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200`;
   let running = false;
   const start = () => {
     run([path.join(PG_BIN, 'pg_ctl'), '-D', dataDir, '-o', opts, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start']);
