@@ -4,11 +4,11 @@
 // with the image the live tests build from the Go module, so both run the same server.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { SEAWEEDFS_UID, seaweedfsS3Config } from "../../test/live/images/seaweedfs/identities";
+import { SEAWEEDFS_UID, seaweedfsS3Config } from "./seaweedfsIdentities";
 import {
     SEAWEEDFS_BOOTSTRAP_ENV, SEAWEEDFS_HEALTHCHECK, SEAWEEDFS_PORTS, SEAWEEDFS_REGION, SEAWEEDFS_S3_CONFIG_PATH,
     SEAWEEDFS_STOP_GRACE_SECONDS, seaweedfsBootstrapScript, seaweedfsServerArgs,
-} from "../../test/live/images/seaweedfs/runtime";
+} from "./seaweedfsRuntime";
 import { pulledImage } from "../images";
 import { containerName, imstackLabels, labelList } from "../naming";
 import { SECRET_FILE_MODE, SecretFile, secretFileEnvs, secretUploads } from "../secretFiles";

@@ -14,13 +14,13 @@ import { demux } from './engine/resources/container';
 import { spawnSync } from 'child_process';
 import { IN_CI, requireLive } from './support';
 import { ensureSeaweedfsImage, SeaweedfsImage } from './images/seaweedfs/image';
-import { SEAWEEDFS_IDENTITY, SEAWEEDFS_UID, seaweedfsBucketNameProblem, seaweedfsS3Config } from './images/seaweedfs/identities';
+import { SEAWEEDFS_IDENTITY, SEAWEEDFS_UID, seaweedfsBucketNameProblem, seaweedfsS3Config } from '../../components/objectStore/seaweedfsIdentities';
 import { SECRET_FILE_MODE, secretPath } from '../../components/secretFiles';
 import { SECRET_VARIABLES } from '../support/secretVariables';
 import {
   SEAWEEDFS_BOOTSTRAP_ENV, SEAWEEDFS_HEALTHCHECK, SEAWEEDFS_LOOPBACK_PORTS, SEAWEEDFS_PORTS, SEAWEEDFS_REGION,
   SEAWEEDFS_S3_CONFIG_PATH, SEAWEEDFS_STOP_GRACE_SECONDS, seaweedfsBootstrapScript, seaweedfsServerArgs,
-} from './images/seaweedfs/runtime';
+} from '../../components/objectStore/seaweedfsRuntime';
 
 const PREFIX = `imstack-livetest-sw-${process.pid}`;
 const LABELS = { 'com.imstack.live': '1', 'com.imstack.stack': PREFIX };

@@ -1,6 +1,6 @@
 // Per engine, what the program deploys for object storage and what must not exist.
 import * as assert from "assert";
-import { SEAWEEDFS_S3_CONFIG_PATH } from "../../test/live/images/seaweedfs/runtime";
+import { SEAWEEDFS_S3_CONFIG_PATH } from "../../components/objectStore/seaweedfsRuntime";
 import { SECRET_VARIABLES } from "../support/secretVariables";
 import { isSecretValue, plainParts, Recorded, unwrap } from "./helpers/recordingMocks";
 import { envList, secretFilesOf } from "./helpers/secretFiles";
