@@ -21,7 +21,7 @@ import { LiveStack, REPO_ROOT, runStack } from '../test/live/engine/run-stack';
 import { StackState } from '../test/live/engine/state';
 import { teardownStack } from '../test/live/engine/teardown';
 import { stateFileFor } from '../test/live/engine/run-stack';
-import { extraCaBuildArgs, freeDevPorts, imageOverrides, liveReady } from '../test/live/support';
+import { extraCaBuildArgs, freeDevPorts, liveStackOverrides, liveReady } from '../test/live/support';
 
 const STACK = 'benchbk';
 const JOB_MAIN = '/opt/imstack-backup/dist/main.js';
@@ -294,7 +294,7 @@ const growth = (a: number, b: number): string => `${(((Math.max(a, b) / Math.min
         projectDir: scratchProject(),
         program: join(REPO_ROOT, 'index.ts'),
         configOverrides: {
-          ...imageOverrides(), ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [`ports.${k}`, v])),
+          ...liveStackOverrides(), ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [`ports.${k}`, v])),
           publishServices: false, 'backup.encrypt': true, ...extraCaBuildArgs(),
         },
         log: (l) => console.error(`[${STACK}] ${l}`),

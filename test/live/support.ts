@@ -74,6 +74,16 @@ export function imageOverrides(): Record<string, string> {
   };
 }
 
+/**
+ * What every live stack of the real program gets on top of its stack file: the images, and the
+ * object-store engine pinned to minio (its s3rver substitute). The program's default engine is
+ * SeaweedFS; the live stacks move to it with the SeaweedFS live suite (issue 10), until then the
+ * real SeaweedFS server is exercised on its own by seaweedfs.test.ts.
+ */
+export function liveStackOverrides(): Record<string, string> {
+  return { ...imageOverrides(), 'objectStore.engine': 'minio' };
+}
+
 export { freePort };
 
 /**

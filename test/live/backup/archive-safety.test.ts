@@ -15,7 +15,7 @@ import * as os from 'os';
 import * as path from 'path';
 import Docker from 'dockerode';
 import { LiveStack, runStack } from '../engine/run-stack';
-import { extraCaBuildArgs, freeDevPorts, imageOverrides, requireLive } from '../support';
+import { extraCaBuildArgs, freeDevPorts, liveStackOverrides, requireLive } from '../support';
 import { ROOT, scratchProject, eventually } from '../imctl/support';
 import { jobEnv, stackApi, stackCli } from './support';
 import { forgeEntry, rewriteArchive } from '../../unit/backup/support/tamper';
@@ -90,7 +90,7 @@ describe('archive safety on a live stack that encrypts (real Docker engine)', fu
       stack: STACK,
       projectDir: scratchProject(STACK),
       program: path.join(ROOT, 'index.ts'),
-      configOverrides: { ...imageOverrides(), ...portOverrides, publishServices: false, 'backup.encrypt': true, ...extraCaBuildArgs() },
+      configOverrides: { ...liveStackOverrides(), ...portOverrides, publishServices: false, 'backup.encrypt': true, ...extraCaBuildArgs() },
       log: (l) => console.log(`      [${STACK}] ${l}`),
       timeoutMs: 10 * 60_000,
     });

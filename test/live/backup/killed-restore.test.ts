@@ -14,7 +14,7 @@ import { PassThrough } from 'stream';
 import Docker from 'dockerode';
 import { Client as PgClient } from 'pg';
 import { LiveStack, runStack } from '../engine/run-stack';
-import { extraCaBuildArgs, freeDevPorts, imageOverrides, requireLive } from '../support';
+import { extraCaBuildArgs, freeDevPorts, liveStackOverrides, requireLive } from '../support';
 import { BIN, ROOT, scratchProject, transcript, type CliResult } from '../imctl/support';
 import { stackApi, stackCli } from './support';
 import { fingerprintDb, fingerprintObjects, type Fingerprint } from '../../unit/backup/support/fixture';
@@ -155,7 +155,7 @@ describe('a restore killed mid-way recovers without a person (real Docker engine
       stack: STACK,
       projectDir: scratchProject(STACK),
       program: path.join(ROOT, 'index.ts'),
-      configOverrides: { ...imageOverrides(), ...portOverrides, publishServices: false, ...extraCaBuildArgs() },
+      configOverrides: { ...liveStackOverrides(), ...portOverrides, publishServices: false, ...extraCaBuildArgs() },
       log: (l) => console.log(`      [${STACK}] ${l}`),
       timeoutMs: 10 * 60_000,
     });

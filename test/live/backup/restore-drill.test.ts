@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import Docker from 'dockerode';
 import { LiveStack, runStack } from '../engine/run-stack';
-import { extraCaBuildArgs, freeDevPorts, imageOverrides, requireLive } from '../support';
+import { extraCaBuildArgs, freeDevPorts, liveStackOverrides, requireLive } from '../support';
 import { ROOT, scratchProject, eventually } from '../imctl/support';
 import { jobEnv, stackApi, stackCli } from './support';
 import { DockerodeExec } from '../../../automation/backup/cli/dockerodeExec';
@@ -71,7 +71,7 @@ describe('backup and restore drill on a live stack (real Docker engine)', functi
       // Only nginx is published: the drill reaches postgres and minio by container IP, and the
       // dev-ports forwarder is not needed (nor its failure mode on Docker 20.10: uploads into a
       // read-only rootfs are refused).
-      configOverrides: { ...imageOverrides(), ...portOverrides, publishServices: false, ...extraCaBuildArgs() },
+      configOverrides: { ...liveStackOverrides(), ...portOverrides, publishServices: false, ...extraCaBuildArgs() },
       log: (l) => console.log(`      [${STACK}] ${l}`),
       timeoutMs: 10 * 60_000,
     });

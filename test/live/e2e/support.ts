@@ -7,7 +7,7 @@ import path from 'path';
 import type Docker from 'dockerode';
 import { LiveStack, runStack } from '../engine/run-stack';
 import { teardownStack } from '../engine/teardown';
-import { DevPorts, extraCaBuildArgs, freeDevPorts, freePort, imageOverrides } from '../support';
+import { DevPorts, extraCaBuildArgs, freeDevPorts, freePort, liveStackOverrides } from '../support';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -67,7 +67,7 @@ export async function upDevStack(stack: string, opts: { ports?: DevPorts; extra?
     projectDir,
     program: PROGRAM,
     stateDir,
-    configOverrides: { ...imageOverrides(), ...portOverrides(ports), ...extraCaBuildArgs(), ...(opts.extra ?? {}) },
+    configOverrides: { ...liveStackOverrides(), ...portOverrides(ports), ...extraCaBuildArgs(), ...(opts.extra ?? {}) },
     log: quietLog(stack),
   });
   const seconds = (Date.now() - started) / 1000;
@@ -85,7 +85,7 @@ export async function upProdStack(stack: string): Promise<{ live: LiveStack; htt
     projectDir,
     program: PROGRAM,
     stateDir: stateDirFor(stack),
-    configOverrides: { ...imageOverrides(), 'ports.http': http, ...extraCaBuildArgs() },
+    configOverrides: { ...liveStackOverrides(), 'ports.http': http, ...extraCaBuildArgs() },
     log: quietLog(stack),
   });
   if (!live.ok) console.log(`      errors:\n${live.errors.map((e) => `        ${e}`).join('\n')}`);

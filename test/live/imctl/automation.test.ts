@@ -52,7 +52,8 @@ describe('imctl through the real Automation API (pulumi up / preview / destroy)'
     const ports = await freeDevPorts();
     const state = fs.mkdtempSync(path.join(os.tmpdir(), 'imctl-it-state-'));
     const images = Object.fromEntries(Object.entries(imageOverrides()).map(([k, v]) => [k.replace(/^images\./, ''), v]));
-    const dir = project({ ports: { ...ports }, ...(Object.keys(images).length ? { images } : {}) });
+    // The live stacks' engine pin (see liveStackOverrides): the substitutes stand in for MinIO.
+    const dir = project({ ports: { ...ports }, objectStore: { engine: 'minio' }, ...(Object.keys(images).length ? { images } : {}) });
     env = { IMSTACK_PROJECT_DIR: dir, PULUMI_BACKEND_URL: `file://${state}`, PULUMI_CONFIG_PASSPHRASE: 'imctl-integration-test' };
   });
 

@@ -5,7 +5,7 @@
 import * as assert from 'assert';
 import * as path from 'path';
 import { LiveStack, runStack } from '../engine/run-stack';
-import { extraCaBuildArgs, freeDevPorts, imageOverrides, requireLive } from '../support';
+import { extraCaBuildArgs, freeDevPorts, liveStackOverrides, requireLive } from '../support';
 import { eventually, imctl, ROOT, scratchProject, transcript } from './support';
 
 const STACK = process.env.IMCTL_LIVE_STACK ?? 'imctllive';
@@ -25,7 +25,7 @@ describe('imctl on a live stack (real Docker engine)', function () {
       stack: STACK,
       projectDir: scratchProject(STACK),
       program: path.join(ROOT, 'index.ts'),
-      configOverrides: { ...imageOverrides(), ...portOverrides, ...extraCaBuildArgs() },
+      configOverrides: { ...liveStackOverrides(), ...portOverrides, ...extraCaBuildArgs() },
       log: (l) => console.log(`      [${STACK}] ${l}`),
     });
     console.log(`      stack ${STACK} up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
