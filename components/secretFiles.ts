@@ -7,6 +7,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { pulledImage } from "./images";
+import { ONE_SHOT } from "./oneShot";
 import { containerName, imstackLabels, labelList, objectLabels, resourcePrefix, Tier } from "./naming";
 
 /** Where secret files live inside containers (Docker's and Compose's secrets folder). */
@@ -92,13 +93,7 @@ export class SecretsVolume extends pulumi.ComponentResource {
             volumes: [{ volumeName: volume.name, containerPath: SECRETS_DIR }],
             uploads: secretUploads(args.files, args.uid),
             labels: labelList(imstackLabels(args.stack, part, args.tier)),
-            mustRun: false,
-            attach: true,
-            logs: true,
-            restart: "no",
-            logDriver: "json-file",
-            logOpts: { "max-size": "1m", "max-file": "1" },
-            securityOpts: ["no-new-privileges:true"],
+            ...ONE_SHOT,
             memory: 32,
         }, { parent: this, deleteBeforeReplace: true });
         this.volumeName = volume.name;

@@ -1,4 +1,3 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ResourceLimits } from "../config";
 
@@ -27,15 +26,4 @@ export function takeSecretFn(job: string): string {
     return `take() { v=''; IFS= read -r v < "$1" || [ -n "$v" ]; : > "$1"; [ -n "$v" ] || { echo "${job}: $1 holds no secret" >&2; return 1; }; printf '%s' "$v"; }`;
 }
 
-/** Options every one-shot container shares. */
-export const ONE_SHOT: Pick<docker.ContainerArgs, "mustRun" | "attach" | "logs" | "restart" | "logDriver" | "logOpts" | "securityOpts" | "memory"> = {
-    // Runs once per change of its inputs; an exited one-shot is not "drift".
-    mustRun: false,
-    attach: true,
-    logs: true,
-    restart: "no",
-    logDriver: "json-file",
-    logOpts: { "max-size": "1m", "max-file": "1" },
-    securityOpts: ["no-new-privileges:true"],
-    memory: 128,
-};
+export { ONE_SHOT } from "../oneShot";
