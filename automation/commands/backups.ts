@@ -124,7 +124,7 @@ export function registerBackups(program: Command, app: App, execFactory: ExecFac
           ctx.out.line(
             r.restoring.phase === 'committed'
               ? `restore:       ${r.restoring.archive} restored; safety archive ${r.restoring.safety} being written`
-              : `restore:       ${r.restoring.archive} in progress or interrupted (phase ${r.restoring.phase}); \`imctl restore\` or the job's next run resolves it`,
+              : `restore:       ${r.restoring.archive} in progress or interrupted (phase ${r.restoring.phase}); the job settles it as it starts (if it does not: \`imctl logs backup\`, then \`imctl restart backup\`)`,
           );
         }
         ctx.out.line(`health:        ${r.health.ok ? ctx.out.paint('green', 'ok') : ctx.out.paint('yellow', 'degraded')} (${r.health.reason})`);

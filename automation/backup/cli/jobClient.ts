@@ -105,6 +105,19 @@ export async function runJob(ctx: Ctx, exec: ContainerExec, job: ContainerSummar
   const message = ctx.redactor.redact(error?.message ?? `${what} exited with ${code} without a result`);
   if (code === 3) throw new ArchiveRefusedError(`archive refused: ${message}`, { hint: 'nothing was changed; pick another archive (`imctl backups list`)' });
   if (code === 4) throw new RestoreRolledBackError(`restore failed and was rolled back: ${message}`, { hint: 'the previous data is serving again; see `imctl logs backup` and `imctl backups status`' });
-  if (code !== 0 || error || !result) throw new OperationFailedError(`${what} failed: ${message}`, { hint: code === 0 ? undefined : `exit ${code} inside ${job.name}; rerun with --verbose for its stderr` });
+  if (code !== 0 || error || !result) throw new OperationFailedError(`${what} failed: ${message}`, { hint: failureHint(args[0], code, job.name, Boolean(error)) });
   return result.data;
+}
+
+/**
+ * A restore whose job died without an answer (killed, OOM, engine restart) is not lost: the job
+ * daemon settles it when it comes back (rolls back, or forward after the commit) and lifts the
+ * maintenance page, so the operator is told to watch, not to act.
+ */
+function failureHint(command: string | undefined, code: number, container: string, answered: boolean): string | undefined {
+  if (code === 0) return undefined;
+  if (command === 'restore' && !answered) {
+    return `the job in ${container} stopped mid-restore (exit ${code}); it settles the restore itself when it runs again and lifts the maintenance page: watch \`imctl health\` and \`imctl backups status\``;
+  }
+  return `exit ${code} inside ${container}; rerun with --verbose for its stderr`;
 }

@@ -437,6 +437,25 @@ describe('imctl: restore', function () {
     assert.ok(h.docker.actions.includes('nginx: rm -f /var/lib/imstack/maintenance/on'), 'the flag is removed on the way out');
   });
 
+  it('a job killed mid-restore (no answer, exit 137) is exit 10 that says the job settles it, not "rerun with --verbose"', async function () {
+    const { h, exec } = setup();
+    exec.script = async (_a, emit, ask) => {
+      await ask({ type: 'hook', name: 'enterMaintenance' });
+      emit({ type: 'phase', phase: 'restore', detail: 'postgres-swap' });
+      return 137;
+    };
+    const r = await cli(h, exec, 'restore', ARCHIVE, '--force');
+    assert.strictEqual(r.code, 10);
+    assert.match(r.stderr, /backup job \(restore\) failed: backup job \(restore\) exited with 137 without a result/);
+    assert.match(r.stderr, /stopped mid-restore \(exit 137\); it settles the restore itself when it runs again and lifts the maintenance page/);
+    assert.doesNotMatch(r.stderr, /rerun with --verbose/);
+    // A backup killed the same way keeps the generic hint: there is nothing to settle.
+    exec.script = async () => 137;
+    const b = await cli(h, exec, 'backup');
+    assert.strictEqual(b.code, 10);
+    assert.match(b.stderr, /exit 137 inside .*rerun with --verbose/);
+  });
+
   it('help lists the backup exit codes', async function () {
     const { h, exec } = setup();
     const r = await cli(h, exec, 'restore', '--help');
