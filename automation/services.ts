@@ -6,10 +6,10 @@ import { UsageError } from './errors';
 export const TIERS = ['data', 'app', 'edge'] as const;
 
 /** Known services in start order. Labels decide tier; this list breaks ties inside a tier. */
-export const SERVICES = ['postgres', 'redis', 'minio', 'minio-init', 'backup', 'backend-secrets', 'backend', 'web', 'next', 'nginx'] as const;
+export const SERVICES = ['postgres', 'redis', 'seaweedfs', 'seaweedfs-init', 'minio', 'minio-init', 'backup', 'backend-secrets', 'backend', 'web', 'next', 'nginx'] as const;
 
 /** One-shot jobs: they exit when done, so "all" never starts or waits for them. */
-export const ONE_SHOT = new Set<string>(['minio-init', 'backend-secrets']);
+export const ONE_SHOT = new Set<string>(['seaweedfs-init', 'minio-init', 'backend-secrets']);
 
 function tierRank(tier: string): number {
   const i = (TIERS as readonly string[]).indexOf(tier);

@@ -21,4 +21,13 @@ describe('imctl: health, object store per engine', function () {
     assert.match(r.stdout, /bucket +degraded +no container for service seaweedfs/, r.stdout);
     assert.ok(!h.probes.calls.some((c) => c.startsWith('bucket seaweedfs')), h.probes.calls.join('\n'));
   });
+
+  it('seaweedfs: seaweedfs-init is a one-shot, so its exit 0 reads as completed, not degraded', async function () {
+    const h = harness();
+    h.docker.containers = h.docker.containers.flatMap((c) =>
+      c.service === 'minio' ? [{ ...c, service: 'seaweedfs', name: 'imstack-dev-seaweedfs', id: 'id-imstack-dev-seaweedfs' }]
+        : c.service === 'minio-init' ? [{ ...c, service: 'seaweedfs-init', name: 'imstack-dev-seaweedfs-init', id: 'id-imstack-dev-seaweedfs-init' }] : [c]);
+    const r = await imctl(h, 'health');
+    assert.match(r.stdout, /^container seaweedfs-init +ok +completed \(exit 0\)/m, r.stdout);
+  });
 });
