@@ -8,13 +8,17 @@ import { OperationFailedError } from '../../errors';
 import type { ContainerExec, SendLine } from './containerExec';
 import { ArchiveRefusedError, RestoreRolledBackError } from './errors';
 import { formatBytes } from '../../cli/duration';
+import { SECRET_ENV } from '../secretEnv';
 
 /** Where the compiled engine lives in the job image (automation/backup/Dockerfile). */
 export const JOB_MAIN = '/opt/imstack-backup/dist/main.js';
 export const BACKUPS_DIR = '/backups';
 
-/** Variables of the backup container whose values are secrets (registered with the redactor). */
-const SECRET_ENV = ['PGPASSWORD', 'S3_SECRET_KEY', 'S3_ACCESS_KEY', 'BACKUP_KEY', 'REMOTE_S3_SECRET_KEY', 'REMOTE_S3_ACCESS_KEY', 'REDIS_PASSWORD'];
+/**
+ * Values the redactor masks: the job's secrets (the engine's own list, which it reads from files)
+ * plus the access keys, which are not secret enough to need a file but stay out of output.
+ */
+const REDACTED_ENV: readonly string[] = [...SECRET_ENV, 'S3_ACCESS_KEY', 'REMOTE_S3_ACCESS_KEY'];
 
 export type JobEvent =
   | { type: 'phase'; phase: string; detail?: string }
@@ -47,7 +51,7 @@ export async function backupContainer(ctx: Ctx): Promise<ContainerSummary> {
   }
   // Whatever the engine prints passes through the redactor, which now knows these values.
   const env = await ctx.deps.docker.containerEnv(job.id);
-  for (const k of SECRET_ENV) ctx.redactor.add(env[k]);
+  for (const k of REDACTED_ENV) ctx.redactor.add(env[k]);
   for (const k of (env.BACKUP_PREVIOUS_KEYS ?? '').split(',')) ctx.redactor.add(k.trim());
   return job;
 }
