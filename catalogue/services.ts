@@ -1,0 +1,98 @@
+// One row per service the stack deploys, in start order (imctl starts tier by tier, rows in this
+// order inside a tier, and stops in the reverse). Adding a service is one row here plus its
+// component (docs/architecture.md, "How to add a service").
+import type { ServiceRow } from "./types";
+
+const BACKEND_SECRETS = ["DATABASE_URL", "REDIS_URL", "S3_SECRET_KEY", "JWT_SECRET", "JWT_SECRET_PREVIOUS"] as const;
+
+export const SERVICE_ROWS: readonly ServiceRow[] = [
+    {
+        name: "postgres", tier: "data", networks: ["data"], alias: { name: "postgres", network: "data" }, port: 5432,
+        lifecycle: "service", critical: true, startsAfter: [],
+        // The bootstrap password (first initdb only); ALTER ROLE sets the real ones.
+        secrets: ["POSTGRES_PASSWORD"], routes: [], rotatedBy: ["postgres"],
+        resources: { dev: { memoryMb: 512, cpus: 1 }, prod: { memoryMb: 2048, cpus: 2 } },
+    },
+    {
+        name: "redis", tier: "data", networks: ["data"], alias: { name: "redis", network: "data" }, port: 6379,
+        lifecycle: "service", critical: false, startsAfter: [],
+        // requirepass lives in its uploaded redis.conf, not in a variable.
+        secrets: [], routes: [], rotatedBy: ["redis"],
+        resources: { dev: { memoryMb: 256, cpus: 0.5 }, prod: { memoryMb: 512, cpus: 1 } },
+    },
+    {
+        name: "seaweedfs", tier: "data", networks: ["data"], alias: { name: "seaweedfs", network: "data" }, port: 8333,
+        lifecycle: "service", critical: false, startsAfter: [],
+        // The keys live in its identities file, not in variables.
+        secrets: [], routes: [], rotatedBy: ["minio"], provides: "s3",
+        resources: { dev: { memoryMb: 512, cpus: 1 }, prod: { memoryMb: 1024, cpus: 1 } },
+    },
+    {
+        name: "seaweedfs-init", tier: "data", networks: ["data"], lifecycle: "one-shot", critical: false,
+        startsAfter: ["seaweedfs"], secrets: ["S3_SECRET_KEY"], routes: [], rotatedBy: ["minio"],
+    },
+    {
+        name: "minio", tier: "data", networks: ["data"], alias: { name: "minio", network: "data" }, port: 9000,
+        lifecycle: "service", critical: false, startsAfter: [],
+        secrets: ["MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"], routes: [], rotatedBy: ["minio"], provides: "s3",
+        resources: { dev: { memoryMb: 512, cpus: 1 }, prod: { memoryMb: 1024, cpus: 1 } },
+    },
+    {
+        name: "minio-init", tier: "data", networks: ["data"], lifecycle: "one-shot", critical: false,
+        startsAfter: ["minio"], secrets: ["MINIO_ROOT_PASSWORD", "APP_SECRET_KEY", "BACKUP_SECRET_KEY"], routes: [], rotatedBy: ["minio"],
+    },
+    {
+        name: "backup", tier: "data", networks: ["data"], alias: { name: "backup", network: "data" },
+        lifecycle: "service", critical: false, deferHealthWait: true,
+        // The superuser password is valid once ALTER ROLE ran; the bucket must exist.
+        startsAfter: ["postgres", "seaweedfs-init", "minio-init"],
+        // REDIS_PASSWORD with backup.includeRedis, REMOTE_S3_SECRET_KEY with backup.remote.
+        secrets: ["PGPASSWORD", "S3_SECRET_KEY", "BACKUP_KEY", "BACKUP_PREVIOUS_KEYS", "REDIS_PASSWORD", "REMOTE_S3_SECRET_KEY"],
+        routes: [], rotatedBy: ["postgres", "redis", "minio", "backup"],
+        resources: { dev: { memoryMb: 384, cpus: 1 }, prod: { memoryMb: 512, cpus: 1 } },
+    },
+    {
+        // Dev only: publishes the data services on 127.0.0.1 (internal networks never publish).
+        name: "dev-ports", tier: "data", networks: ["data"], lifecycle: "service", critical: false,
+        startsAfter: ["postgres", "redis", "seaweedfs", "minio"], secrets: [], routes: [], rotatedBy: [],
+    },
+    {
+        // Writes the backends' secret files into the volume they mount read-only.
+        name: "backend-secrets", tier: "app", networks: [], lifecycle: "one-shot", critical: false,
+        startsAfter: [], secrets: BACKEND_SECRETS, routes: [], rotatedBy: ["postgres", "redis", "minio", "jwt"],
+    },
+    {
+        // Data first: its own traffic goes there; edge is where nginx finds it.
+        name: "backend", tier: "app", networks: ["data", "edge"], alias: { name: "backend", network: "edge" }, port: 4000,
+        lifecycle: "service", critical: true, replicated: true,
+        startsAfter: ["postgres", "redis", "seaweedfs", "seaweedfs-init", "minio", "minio-init", "backend-secrets"],
+        secrets: BACKEND_SECRETS,
+        routes: [
+            { location: "= /health", profile: "health" },
+            { location: "/api/auth/", profile: "auth" },
+            { location: "/api/", profile: "api" },
+            { location: "= /ws", profile: "websocket" },
+        ],
+        rotatedBy: ["postgres", "redis", "minio", "jwt"],
+        resources: { dev: { memoryMb: 384, cpus: 1 }, prod: { memoryMb: 512, cpus: 1 } },
+    },
+    {
+        name: "web", tier: "app", networks: ["edge"], alias: { name: "web", network: "edge" }, port: 5173,
+        lifecycle: "service", critical: false, startsAfter: [], secrets: [],
+        routes: [{ location: "/assets/", profile: "assets" }, { location: "/", profile: "page" }],
+        rotatedBy: [],
+        resources: { dev: { memoryMb: 128, cpus: 0.5 }, prod: { memoryMb: 128, cpus: 0.5 } },
+    },
+    {
+        name: "next", tier: "app", networks: ["edge"], alias: { name: "next", network: "edge" }, port: 3000,
+        lifecycle: "service", critical: false, startsAfter: ["backend"], secrets: [],
+        routes: [{ location: "/next/_next/static/", profile: "assets" }, { location: "/next", profile: "private-page" }],
+        rotatedBy: [],
+        resources: { dev: { memoryMb: 384, cpus: 1 }, prod: { memoryMb: 512, cpus: 1 } },
+    },
+    {
+        name: "nginx", tier: "edge", networks: ["edge"], alias: { name: "nginx", network: "edge" }, port: 80,
+        lifecycle: "service", critical: true, startsAfter: ["backend", "web", "next"], secrets: [], routes: [], rotatedBy: [],
+        resources: { dev: { memoryMb: 128, cpus: 0.5 }, prod: { memoryMb: 256, cpus: 1 } },
+    },
+];
