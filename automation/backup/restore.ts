@@ -9,19 +9,20 @@
 // removed); a killed process is rolled back, or after the commit rolled forward, by
 // recoverInterrupted() on the next run. Nothing live changes before the whole archive has
 // authenticated and the objects about to change have been saved.
-import { createHash } from 'crypto';
+import { createHash, randomBytes } from 'crypto';
 import { createReadStream, createWriteStream, promises as fsp } from 'fs';
 import { join } from 'path';
 import { Readable, Transform } from 'stream';
 import { pipeline } from 'stream/promises';
+import { readArchive } from './archive';
 import { freeName } from './backup';
-import { BackupContext, encrypts, nowOf, Progress } from './context';
+import { BackupContext, decryptionKeys, encrypts, nowOf, Progress } from './context';
 import { claimName, discardStaged, removeStaleIncoming, StagedArchive, stagedArchive } from './incoming';
 import { clearJournal, readJournal, RestoreJournal, RestorePhase, writeJournal } from './journal';
-import { ArchiveRejected, Component } from './manifest';
+import { ArchiveRejected, Component, HEADER_ENTRY, parseHeader } from './manifest';
 import { formatTimestamp } from './naming';
 import { listLive, LiveObject, metadataChecker, planObjects } from './objectPlan';
-import { BoundedTasks, DEFAULT_CONCURRENCY, listObjects, PAX_META, putObjectChecked, readBounded, removeOthers, s3Client } from './objects';
+import { BoundedTasks, DEFAULT_CONCURRENCY, listObjects, PAX_META, putObjectChecked, readBounded, removeOthers, S3Target, s3Client } from './objects';
 import { createStaging, databaseExists, databaseOid, dropDatabase, renameDatabases, restoreIntoStaging } from './postgres';
 import { BeforeEntry, readBefore, readObjectsFrom, saveObjects, writeBefore, writeSafetyArchive } from './safety';
 import { resolveArchive, SAFETY_LOCK, WORK_DIR, withLock } from './store';
@@ -69,6 +70,17 @@ export class RestoreFailed extends Error {
   constructor(message: string, readonly rolledBack: boolean) {
     super(message);
     this.name = 'RestoreFailed';
+  }
+}
+
+/** Why the target cannot take the archive's objects; stable for callers and tests. */
+export type RefusalCode = 'store-unreachable' | 'bucket-missing' | 'bucket-denied';
+
+/** Refused by the pre-flight, before the restore touched anything (no journal, no staging, no maintenance). */
+export class RestoreRefused extends Error {
+  constructor(readonly code: RefusalCode, message: string) {
+    super(message);
+    this.name = 'RestoreRefused';
   }
 }
 
@@ -236,13 +248,11 @@ export async function finishPendingRestore(ctx: BackupContext): Promise<RestoreJ
 export async function restore(ctx: BackupContext, fileOrName: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
   return withLock(ctx.backupDir, 'restore', async () => {
     const hooks = opts.hooks ?? noHooks;
-    await recoverInterruptedUnlocked(ctx, hooks);
     const step = async (s: RestoreStep): Promise<void> => {
       ctx.onProgress?.({ type: 'phase', phase: 'restore', detail: s });
       await opts.onStep?.(s);
     };
     if (opts.postgresOnly && opts.minioOnly) throw new Error('--postgres-only and --minio-only exclude each other');
-    await step('verify');
     const path = await resolveArchive(ctx.backupDir, fileOrName);
     const wanted: Component[] = opts.postgresOnly ? ['postgres'] : opts.minioOnly ? ['minio'] : ['postgres', 'minio'];
     // A host copy is restored from where it landed and kept under its name once the pass has
@@ -250,6 +260,10 @@ export async function restore(ctx: BackupContext, fileOrName: string, opts: Rest
     const staged = stagedArchive(ctx.backupDir, path);
     let r: RestoreResult;
     try {
+      // Before anything else, an interrupted restore's recovery included: a refused restore changes nothing.
+      await checkTarget(ctx, path, wanted);
+      await recoverInterruptedUnlocked(ctx, hooks);
+      await step('verify');
       const same = staged && (await claimName(staged)) === 'same';
       r = await restoreArchive(ctx, fileOrName, same ? staged.final : path, wanted, opts, step, same ? undefined : staged);
     } finally {
@@ -260,6 +274,71 @@ export async function restore(ctx: BackupContext, fileOrName: string, opts: Rest
     await recoverInterruptedUnlocked(ctx); // the journal is committed: this writes the safety archive
     return { ...r, safetyPending: false };
   });
+}
+
+/** Keys the pre-flight writes and removes again; no archive object is ever named so. */
+export const PROBE_PREFIX = '.imstack-restore-probe/';
+
+/** The components an archive's header lists; undefined when it cannot be read (the pass then refuses the archive, saying why). */
+async function archiveComponents(ctx: BackupContext, path: string): Promise<readonly Component[] | undefined> {
+  let components: readonly Component[] | undefined;
+  const stop = new Error('header read');
+  try {
+    await readArchive(path, decryptionKeys(ctx), async (entry, stream) => {
+      if (entry.name === HEADER_ENTRY && entry.size <= 64 * 1024) {
+        components = parseHeader((await readBounded(stream, entry.size, HEADER_ENTRY)).toString('utf8'), ctx.stack).components;
+      }
+      throw stop;
+    });
+  } catch (e) {
+    if (e !== stop) return undefined;
+  }
+  return components;
+}
+
+const reasonOf = (e: unknown): string => (e as { code?: string }).code || (e as Error).message;
+
+/**
+ * The bucket exists, and the job's identity may write and delete there: a probe object is put
+ * and removed at once (S3 has no way to ask for a permission without using it).
+ */
+async function checkBucket(s3: S3Target): Promise<void> {
+  const client = s3Client(s3);
+  const nothing = 'nothing was changed';
+  let exists: boolean;
+  try {
+    exists = await client.bucketExists(s3.bucket);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (/^E[A-Z_]+$/.test(code) || !code) {
+      throw new RestoreRefused('store-unreachable', `the object store at ${s3.endPoint}:${s3.port} is unreachable (${reasonOf(e)}): start it (or fix objectStore's endpoint) before restoring; ${nothing}`);
+    }
+    throw new RestoreRefused('bucket-denied', `the object store refused to show bucket "${s3.bucket}" to the backup job (${code}): check the job's credentials and their access to that bucket; ${nothing}`);
+  }
+  if (!exists) throw new RestoreRefused('bucket-missing', `the object store has no bucket "${s3.bucket}": create it (or fix objectStore.bucket) before restoring; ${nothing}`);
+  const probe = `${PROBE_PREFIX}${randomBytes(8).toString('hex')}`;
+  try {
+    await client.putObject(s3.bucket, probe, Buffer.alloc(0), 0);
+  } catch (e) {
+    throw new RestoreRefused('bucket-denied', `the backup job cannot write to bucket "${s3.bucket}" (${reasonOf(e)}): give its identity write access to that bucket before restoring; ${nothing}`);
+  }
+  try {
+    await client.removeObject(s3.bucket, probe);
+  } catch (e) {
+    throw new RestoreRefused('bucket-denied', `the backup job cannot delete objects in bucket "${s3.bucket}" (${reasonOf(e)}), which a restore must: give its identity delete access before restoring; nothing else was changed (its probe "${probe}" may be left there)`);
+  }
+}
+
+/**
+ * Pre-flight, before the journal and before anything live is touched: when the archive has
+ * objects to restore, the store must be reachable and the bucket there and writable, or the
+ * restore is refused naming the problem. `--postgres-only` restores skip it.
+ */
+async function checkTarget(ctx: BackupContext, path: string, wanted: readonly Component[]): Promise<void> {
+  if (!wanted.includes('minio') || !ctx.s3) return; // no S3 target: refused after the pass, as before
+  const components = await archiveComponents(ctx, path);
+  if (components && !components.includes('minio')) return;
+  await checkBucket(ctx.s3);
 }
 
 async function restoreArchive(

@@ -433,11 +433,17 @@ describe('restore: partial, interrupted and failing restores', function () {
     const b = await backup(ctx, { components: ['postgres', 'minio'] });
     await mutate(env.conn, env.s3.target);
     const previous = await fingerprint(env.conn, env.s3.target);
-    // The safety backup reads the bucket while the staging restore runs; a missing bucket fails it.
-    const broken: BackupContext = { ...ctx, s3: { ...env.s3.target, bucket: 'no-such-bucket' } };
+    // The copies of the objects about to change cannot be written (a failing disk): the work
+    // folder they go to turns into a file just before. (A missing bucket is refused earlier,
+    // by the pre-flight: restore-preflight.test.ts.)
+    const breakDisk = async (s: string): Promise<void> => {
+      if (s !== 'safety-backup') return;
+      await fsp.rm(join(ctx.backupDir, '.restore'), { recursive: true, force: true });
+      await fsp.writeFile(join(ctx.backupDir, '.restore'), 'not a folder');
+    };
     let entered = false;
     await assert.rejects(
-      restore(broken, b.file, { hooks: { enterMaintenance: async () => void (entered = true), leaveMaintenance: async () => undefined } }),
+      restore(ctx, b.file, { onStep: breakDisk, hooks: { enterMaintenance: async () => void (entered = true), leaveMaintenance: async () => undefined } }),
       (e: Error) => e instanceof RestoreFailed && /restore not started: the safety backup failed .*nothing was changed/.test(e.message),
     );
     assert.equal(entered, false);
