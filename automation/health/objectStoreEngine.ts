@@ -43,6 +43,20 @@ export function engineWarnings(choice: EngineChoice | undefined, deployedEngine?
   return out;
 }
 
+/**
+ * Why `up` must not run: the deployed stack keeps its objects in one engine and the stack file
+ * names none, so this version's default would start an empty store in its place. An engine the
+ * stack file names is the operator's choice (the migration's step), so only the implicit change
+ * is refused; undefined when `up` may go ahead.
+ */
+export function implicitEngineChange(choice: EngineChoice | undefined, deployed: string | undefined): string | undefined {
+  if (!choice || choice.explicit || !deployed || deployed === choice.engine) return undefined;
+  return `the deployed stack stores its objects in ${deployed}, and its stack file names no objectStore.engine, so this ` +
+    `version's default (${choice.engine}) would start an empty object store in its place (the ${deployed} volume would be kept, ` +
+    `but no file would be served). Nothing was changed. To keep the data where it is: ` +
+    `pulumi config set --path objectStore.engine ${deployed}. To move it: ${MIGRATION_DOC}`;
+}
+
 /** The engine a deployed stack's outputs show: its objectStore output, or a MinIO container of a stack deployed before it existed. */
 export function deployedEngine(outputs: Record<string, { value: unknown }>): string | undefined {
   const o = outputs.objectStore?.value as { engine?: unknown } | undefined;
