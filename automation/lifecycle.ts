@@ -3,7 +3,8 @@
 import type { Ctx } from './context';
 import type { ContainerSummary } from './docker/dockerOps';
 import { InterruptedError, OperationFailedError } from './errors';
-import { byTier, displayName, ONE_SHOT } from './services';
+import { findService, isOneShot, longRunningServices } from '../catalogue';
+import { byTier, displayName } from './services';
 
 export interface StartOptions {
   /** Seconds to wait for each tier to become healthy. */
@@ -14,7 +15,7 @@ export interface StartOptions {
 type Readiness = 'ready' | 'waiting' | 'failed';
 
 function readiness(c: ContainerSummary): Readiness {
-  if (ONE_SHOT.has(c.service)) {
+  if (isOneShot(c.service)) {
     if (c.state === 'exited') return c.exitCode === 0 ? 'ready' : 'failed';
     return c.state === 'running' || c.state === 'created' ? 'waiting' : 'failed';
   }
@@ -75,14 +76,21 @@ export async function startInOrder(ctx: Ctx, containers: readonly ContainerSumma
       await ctx.deps.docker.start(c.id);
     }
     // Nothing depends on the backup job, so its (slow) health does not hold up the next tier.
-    deferred.push(...tier.filter((c) => NOT_A_DEPENDENCY.has(c.service)));
-    await waitReady(ctx, tier.filter((c) => !NOT_A_DEPENDENCY.has(c.service)), opts);
+    deferred.push(...tier.filter((c) => deferHealthWait(c.service)));
+    await waitReady(ctx, tier.filter((c) => !deferHealthWait(c.service)), opts);
   }
   if (deferred.length) await waitReady(ctx, deferred, opts);
 }
 
-/** Services no other service needs in order to start. */
-const NOT_A_DEPENDENCY = new Set(['backup']);
+/** Services no other service needs in order to start (the catalogue's deferHealthWait). */
+function deferHealthWait(service: string): boolean {
+  return findService(service)?.deferHealthWait === true;
+}
+
+/** The `[service...]` argument's help of start, stop and restart, from the catalogue. */
+export function servicesHelp(): string {
+  return `services (${longRunningServices().join(', ')}) or replicas (backend-2); default: all`;
+}
 
 /** Stops edge, then app, then data, so nothing serves requests it cannot complete. */
 export async function stopInOrder(ctx: Ctx, containers: readonly ContainerSummary[], graceSeconds: number, signal?: AbortSignal): Promise<void> {

@@ -1,25 +1,9 @@
-// The service catalogue from docs/conventions.md and the order operations follow:
-// data, then app, then edge to start; the reverse to stop.
+// The order operations follow, from the service catalogue (catalogue/): data, then app, then
+// edge to start; the reverse to stop. Labels decide a container's tier; the catalogue's row order
+// breaks ties inside a tier, and a service with no row sorts last.
+import { isOneShot, serviceRank, tierRank } from '../catalogue';
 import type { ContainerSummary } from './docker/dockerOps';
 import { UsageError } from './errors';
-
-export const TIERS = ['data', 'app', 'edge'] as const;
-
-/** Known services in start order. Labels decide tier; this list breaks ties inside a tier. */
-export const SERVICES = ['postgres', 'redis', 'seaweedfs', 'seaweedfs-init', 'minio', 'minio-init', 'backup', 'backend-secrets', 'backend', 'web', 'next', 'nginx'] as const;
-
-/** One-shot jobs: they exit when done, so "all" never starts or waits for them. */
-export const ONE_SHOT = new Set<string>(['seaweedfs-init', 'minio-init', 'backend-secrets']);
-
-function tierRank(tier: string): number {
-  const i = (TIERS as readonly string[]).indexOf(tier);
-  return i < 0 ? TIERS.length : i;
-}
-
-function serviceRank(service: string): number {
-  const i = (SERVICES as readonly string[]).indexOf(service);
-  return i < 0 ? SERVICES.length : i;
-}
 
 export function compareStartOrder(a: ContainerSummary, b: ContainerSummary): number {
   return (
@@ -42,7 +26,7 @@ export function displayName(c: ContainerSummary): string {
  * usage error that lists what exists.
  */
 export function selectContainers(all: readonly ContainerSummary[], names: readonly string[]): ContainerSummary[] {
-  if (names.length === 0) return all.filter((c) => !ONE_SHOT.has(c.service)).sort(compareStartOrder);
+  if (names.length === 0) return all.filter((c) => !isOneShot(c.service)).sort(compareStartOrder);
   const chosen = new Map<string, ContainerSummary>();
   const unknown: string[] = [];
   for (const n of names) {

@@ -1,60 +1,39 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
+import { aliasOf, portOf, service } from "../catalogue";
 import { AppServiceConfig, BackendConfig, PortsConfig, ResourceLimits } from "./config";
+import { DataEndpoints } from "./endpoints";
 import { builtImage } from "./images";
 import { objectLabels, resourcePrefix } from "./naming";
-import { S3Endpoint, s3Envs } from "./objectStore/types";
+import { s3Envs } from "./objectStore/types";
+import { Placement, rowNetworks } from "./placement";
 import { SecretFile, SecretsVolume } from "./secretFiles";
 import { healthcheck, publish, serviceContainer } from "./service";
 
 export interface AppTierArgs {
-    /** Stack name, used in resource names and labels. */
-    readonly stack: string;
-    /** Project root holding apps/. */
-    readonly projectDir: string;
+    /** Stack, networks, health timeout, publishing and build inputs. */
+    readonly placement: Placement;
     /** Backend replicas, storage driver and optional prebuilt image. */
     readonly backend: BackendConfig;
     /** Vite web client settings. */
     readonly web: AppServiceConfig;
     /** Next.js app settings. */
     readonly next: AppServiceConfig;
-    /** Base image for app builds (NODE_IMAGE build arg). */
-    readonly nodeImage: string;
-    /** Extra build args for every app image (e.g. a CA bundle). */
-    readonly buildArgs: Record<string, string>;
-    /** Internal data network. */
-    readonly dataNetwork: pulumi.Input<string>;
-    /** Edge network shared with nginx. */
-    readonly edgeNetwork: pulumi.Input<string>;
-    /** Publish app ports on 127.0.0.1 (dev only). */
-    readonly publish: boolean;
     /** Host ports used when publishing. */
     readonly ports: Pick<PortsConfig, "backend" | "web" | "next">;
     /** Memory and CPU limits per service. */
     readonly resources: { backend: ResourceLimits; web: ResourceLimits; next: ResourceLimits };
-    /** Seconds to wait for each container to turn healthy. */
-    readonly healthTimeoutSeconds: number;
     /** Public base URL of the site. */
     readonly publicUrl: string;
     /** Upload size limit in MB, shared with nginx. */
     readonly uploadMb: number;
-    /** App role connection string (secret). */
-    readonly databaseUrl: pulumi.Input<string>;
-    /** Redis connection string (secret). */
-    readonly redisUrl: pulumi.Input<string>;
-    /** The object store's S3 API, whatever the engine (the app contract's S3_* variables). */
-    readonly s3: S3Endpoint;
-    /** Access key of the backend's identity (not secret: a user name, or the operator's key id). */
-    readonly s3AccessKey: pulumi.Input<string>;
-    /** Its secret key. */
-    readonly s3SecretKey: pulumi.Input<string>;
+    /** The data tier's connections: the app role's database URL, redis, the backend's S3 identity; `ready` gates the backends. */
+    readonly endpoints: DataEndpoints;
     /** Current JWT secret. */
     readonly jwtSecret: pulumi.Input<string>;
     /** JWT secret before the last rotation (verification only). */
     readonly jwtSecretPrevious: pulumi.Input<string>;
-    /** Resources the backends must wait for (roles applied, bucket created). */
-    readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 /** Seconds the probe's own client waits, where it can be told; Docker's timeout (APP_HEALTHCHECK) bounds every check. */
@@ -97,15 +76,18 @@ export class AppTier extends pulumi.ComponentResource {
     constructor(name: string, args: AppTierArgs, opts?: pulumi.ComponentResourceOptions) {
         super("imstack:tiers:AppTier", name, {}, opts);
         validateAppTierArgs(args);
-        const { stack } = args;
+        const p = args.placement;
+        const { stack, build } = p;
         const image = (app: "backend" | "web" | "next", configured?: string) => configured
             ? pulumi.output(configured)
             : builtImage(`${name}-${app}-image`, {
-                context: path.join(args.projectDir, "apps", app),
+                context: path.join(build.projectDir, "apps", app),
                 imageName: `${resourcePrefix(stack)}/${app}:latest`,
-                args: { NODE_IMAGE: args.nodeImage, ...args.buildArgs },
+                args: { NODE_IMAGE: build.nodeImage, ...build.buildArgs },
             }, this);
-        const common = { stack, tier: "app" as const, healthTimeoutSeconds: args.healthTimeoutSeconds };
+        const common = { stack, tier: "app" as const, healthTimeoutSeconds: p.healthTimeoutSeconds };
+        const { postgres, redis, objectStore: store } = args.endpoints;
+        const backendPort = portOf("backend");
 
         const backendImage = image("backend", args.backend.image);
         const fileDriver = args.backend.storageDriver === "file";
@@ -114,10 +96,10 @@ export class AppTier extends pulumi.ComponentResource {
             labels: objectLabels(stack, { "com.imstack.volume": "backend-data" }),
         }, { parent: this, retainOnDelete: true }) : undefined;
         const envs: pulumi.Input<string>[] = [
-            "PORT=4000",
+            `PORT=${backendPort}`,
             "NODE_ENV=production",
-            ...s3Envs(args.s3, "").filter((e) => !e.startsWith("S3_ACCESS_KEY=")),
-            pulumi.interpolate`S3_ACCESS_KEY=${args.s3AccessKey}`,
+            ...s3Envs(store.s3, "").filter((e) => !e.startsWith("S3_ACCESS_KEY=")),
+            pulumi.interpolate`S3_ACCESS_KEY=${store.app.accessKey}`,
             `PUBLIC_URL=${args.publicUrl}`,
             `STORAGE_DRIVER=${args.backend.storageDriver}`,
             `UPLOAD_MAX_MB=${args.uploadMb}`,
@@ -125,14 +107,14 @@ export class AppTier extends pulumi.ComponentResource {
         ];
         // The backends run read-only, so their secret files come from a volume all replicas share.
         const files: SecretFile[] = [
-            { variable: "DATABASE_URL", value: args.databaseUrl },
-            { variable: "REDIS_URL", value: args.redisUrl },
-            { variable: "S3_SECRET_KEY", value: args.s3SecretKey },
+            { variable: "DATABASE_URL", value: postgres.appUrl },
+            { variable: "REDIS_URL", value: redis.url },
+            { variable: "S3_SECRET_KEY", value: store.app.secretKey },
             { variable: "JWT_SECRET", value: args.jwtSecret },
             { variable: "JWT_SECRET_PREVIOUS", value: args.jwtSecretPrevious },
         ];
         const secretsVolume = new SecretsVolume(`${name}-backend-secrets`, {
-            stack, service: "backend", tier: "app", files, uid: APP_UID, image: args.nodeImage,
+            stack, service: "backend", tier: "app", files, uid: APP_UID, image: build.nodeImage,
         }, { parent: this });
         this.backends = [];
         for (let n = 1; n <= args.backend.replicas; n++) {
@@ -141,46 +123,44 @@ export class AppTier extends pulumi.ComponentResource {
                 service: "backend",
                 replica: n,
                 image: backendImage,
-                // Data first: the backend's own traffic goes there; edge is where nginx finds it.
-                networks: [
-                    { name: args.dataNetwork, aliases: [] },
-                    { name: args.edgeNetwork, aliases: ["backend", `backend-${n}`] },
-                ],
+                networks: rowNetworks(p, service("backend"), n),
                 envs,
                 secrets: { files, uid: APP_UID, volume: secretsVolume },
                 // Only the first replica is published in dev; the rest are reached through nginx.
-                ports: publish(args.publish && n === 1, 4000, args.ports.backend),
+                ports: publish(p.publish && n === 1, backendPort, args.ports.backend),
                 volumes: fileVolume ? [{ volumeName: fileVolume.name, containerPath: "/app/data" }] : undefined,
-                healthcheck: healthcheck(httpProbe(4000, "/health"), { ...APP_HEALTHCHECK, startPeriod: "30s" }),
+                healthcheck: healthcheck(httpProbe(backendPort, "/health"), { ...APP_HEALTHCHECK, startPeriod: "30s" }),
                 resources: args.resources.backend,
                 readOnly: true,
                 tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m" },
-            }, { parent: this, dependsOn: args.dependsOn }));
+            }, { parent: this, dependsOn: args.endpoints.ready }));
         }
 
         if (args.web.enabled) {
+            const port = portOf("web");
             this.web = serviceContainer(`${name}-web`, {
                 ...common,
                 service: "web",
                 image: image("web", args.web.image),
-                networks: [{ name: args.edgeNetwork, aliases: ["web"] }],
-                envs: ["PORT=5173"],
-                ports: publish(args.publish, 5173, args.ports.web),
-                healthcheck: healthcheck(httpProbe(5173, "/"), APP_HEALTHCHECK),
+                networks: rowNetworks(p, service("web")),
+                envs: [`PORT=${port}`],
+                ports: publish(p.publish, port, args.ports.web),
+                healthcheck: healthcheck(httpProbe(port, "/"), APP_HEALTHCHECK),
                 resources: args.resources.web,
                 readOnly: true,
                 tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m" },
             }, { parent: this });
         }
         if (args.next.enabled) {
+            const port = portOf("next");
             this.next = serviceContainer(`${name}-next`, {
                 ...common,
                 service: "next",
                 image: image("next", args.next.image),
-                networks: [{ name: args.edgeNetwork, aliases: ["next"] }],
-                envs: ["PORT=3000", "HOSTNAME=0.0.0.0", "BACKEND_URL=http://backend:4000", "NEXT_TELEMETRY_DISABLED=1"],
-                ports: publish(args.publish, 3000, args.ports.next),
-                healthcheck: healthcheck(httpProbe(3000, "/next/api/healthz"), { ...APP_HEALTHCHECK, startPeriod: "30s" }),
+                networks: rowNetworks(p, service("next")),
+                envs: [`PORT=${port}`, "HOSTNAME=0.0.0.0", `BACKEND_URL=http://${aliasOf("backend")}:${backendPort}`, "NEXT_TELEMETRY_DISABLED=1"],
+                ports: publish(p.publish, port, args.ports.next),
+                healthcheck: healthcheck(httpProbe(port, "/next/api/healthz"), { ...APP_HEALTHCHECK, startPeriod: "30s" }),
                 resources: args.resources.next,
             }, { parent: this, dependsOn: this.backends });
         }

@@ -2,45 +2,29 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { STATUS_FILE } from "../automation/backup/status";
+import { service } from "../catalogue";
 import { BackupConfig, ResourceLimits } from "./config";
 import { builtImage } from "./images";
 import { objectLabels, resourcePrefix } from "./naming";
-import { S3Credential, S3Endpoint, s3Envs } from "./objectStore/types";
-import { APP_DATABASE } from "./postgresRoles";
+import { DataEndpoints } from "./endpoints";
+import { s3Envs } from "./objectStore/types";
+import { Placement, rowNetworks } from "./placement";
 import { SecretFile } from "./secretFiles";
 import { healthcheck, serviceContainer } from "./service";
 
 export interface BackupJobArgs {
-    /** Stack name; archives of other stacks are refused. */
-    readonly stack: string;
-    /** Project root holding automation/backup. */
-    readonly projectDir: string;
+    /** Stack (archives of other stacks are refused), networks, health timeout, build inputs. */
+    readonly placement: Placement;
     /** Schedule, retention, encryption and off-site settings. */
     readonly backup: BackupConfig;
     /** The postgres image the server runs, so pg_dump matches its major version. */
     readonly postgresImage: string;
-    /** Image node is copied from. */
-    readonly nodeImage: string;
-    /** Extra build args (e.g. a proxy CA). */
-    readonly buildArgs: Record<string, string>;
-    /** Internal data network. */
-    readonly dataNetwork: pulumi.Input<string>;
     /** Volume the archives and status.json live in. */
     readonly backupsVolume: pulumi.Input<string>;
     /** Memory and CPU limits. */
     readonly resources: ResourceLimits;
-    /** Seconds to wait for the job to turn healthy. */
-    readonly healthTimeoutSeconds: number;
-    /** Superuser password for pg_dump/pg_restore and the database swap. */
-    readonly postgresAdminPassword: pulumi.Input<string>;
-    /** The object store's S3 API. */
-    readonly s3: S3Endpoint;
-    /** The job's own identity on it (not the backend's, never MinIO's root). */
-    readonly s3Credential: S3Credential;
-    /** The store is outside the internal data network (external engine). */
-    readonly needsEgress: boolean;
-    /** Redis password, used when backups include redis. */
-    readonly redisPassword: pulumi.Input<string>;
+    /** The data tier's connections: postgres as the superuser, redis, and the job's own S3 identity. */
+    readonly endpoints: Pick<DataEndpoints, "postgres" | "redis" | "objectStore">;
     /** Current backup encryption key. */
     readonly backupKey: pulumi.Input<string>;
     /** Keys of earlier rotations, comma separated. */
@@ -58,11 +42,13 @@ export class BackupJob extends pulumi.ComponentResource {
     constructor(name: string, args: BackupJobArgs, opts?: pulumi.ComponentResourceOptions) {
         super("imstack:data:BackupJob", name, {}, opts);
         const b = args.backup;
-        const s3AccessKey = pulumi.output(args.s3Credential.accessKey);
+        const { stack } = args.placement;
+        const { postgres: pg, redis, objectStore: store } = args.endpoints;
+        const s3AccessKey = pulumi.output(store.backup.accessKey);
         const components = ["postgres", "minio", ...(b.includeRedis ? ["redis"] : [])].join(",");
         const envs: pulumi.Input<string>[] = [
-            `STACK=${args.stack}`,
-            "PGHOST=postgres", "PGPORT=5432", "PGUSER=postgres", `PGDATABASE=${APP_DATABASE}`,
+            `STACK=${stack}`,
+            `PGHOST=${pg.host}`, `PGPORT=${pg.port}`, `PGUSER=${pg.adminUser}`, `PGDATABASE=${pg.database}`,
             // The archive's component stays "minio" whatever the engine: it holds objects, not engine files.
             `BACKUP_SCHEDULE=${b.schedule}`, `BACKUP_TIMEZONE=${b.timezone}`,
             `RETENTION_DAYS=${b.retentionDays}`, `KEEP_LAST=${b.keepLast}`,
@@ -71,17 +57,17 @@ export class BackupJob extends pulumi.ComponentResource {
         // The key goes to the job either way: with backup.encrypt false it still MACs the plain
         // archives, so a forged one is refused (automation/backup/mac.ts).
         envs.push(`BACKUP_ENCRYPT=${b.encrypt}`);
-        envs.push(...s3Envs(args.s3, "").filter((e) => !e.startsWith("S3_ACCESS_KEY=")), pulumi.interpolate`S3_ACCESS_KEY=${s3AccessKey}`);
+        envs.push(...s3Envs(store.s3, "").filter((e) => !e.startsWith("S3_ACCESS_KEY=")), pulumi.interpolate`S3_ACCESS_KEY=${s3AccessKey}`);
         // Every credential is a file (automation/backup/secretEnv.ts reads X_FILE).
         const secrets: SecretFile[] = [
-            { variable: "PGPASSWORD", value: args.postgresAdminPassword },
-            { variable: "S3_SECRET_KEY", value: args.s3Credential.secretKey },
+            { variable: "PGPASSWORD", value: pg.adminPassword },
+            { variable: "S3_SECRET_KEY", value: store.backup.secretKey },
             { variable: "BACKUP_KEY", value: args.backupKey },
             { variable: "BACKUP_PREVIOUS_KEYS", value: args.backupPreviousKeys },
         ];
         if (b.includeRedis) {
-            envs.push("REDIS_HOST=redis", "REDIS_PORT=6379");
-            secrets.push({ variable: "REDIS_PASSWORD", value: args.redisPassword });
+            envs.push(`REDIS_HOST=${redis.host}`, `REDIS_PORT=${redis.port}`);
+            secrets.push({ variable: "REDIS_PASSWORD", value: redis.password });
         }
         if (b.remote) {
             const r = b.remote;
@@ -91,26 +77,27 @@ export class BackupJob extends pulumi.ComponentResource {
             );
             secrets.push({ variable: "REMOTE_S3_SECRET_KEY", value: pulumi.secret(r.secretKey) });
         }
-        const context = path.join(args.projectDir, "automation", "backup");
-        const networks: Array<{ name: pulumi.Input<string>; aliases?: string[] }> = [{ name: args.dataNetwork, aliases: ["backup"] }];
-        if (b.remote || args.needsEgress) {
+        const build = args.placement.build;
+        const context = path.join(build.projectDir, "automation", "backup");
+        const networks: Array<{ name: pulumi.Input<string>; aliases?: string[] }> = rowNetworks(args.placement, service("backup"));
+        if (b.remote || store.needsEgress) {
             // Off-site copies and an external store need a route out, which the internal data
             // network never gives; a network of its own keeps the job off the edge network.
             const egress = new docker.Network(`${name}-egress`, {
-                name: `${resourcePrefix(args.stack)}-backup-egress`,
+                name: `${resourcePrefix(stack)}-backup-egress`,
                 driver: "bridge",
-                labels: objectLabels(args.stack),
+                labels: objectLabels(stack),
             }, { parent: this });
             networks.push({ name: egress.name });
         }
         this.container = serviceContainer(`${name}-container`, {
-            stack: args.stack,
+            stack,
             service: "backup",
             tier: "data",
             image: builtImage(`${name}-image`, {
                 context,
-                imageName: `${resourcePrefix(args.stack)}/backup:latest`,
-                args: { POSTGRES_IMAGE: args.postgresImage, NODE_IMAGE: args.nodeImage, ...args.buildArgs },
+                imageName: `${resourcePrefix(stack)}/backup:latest`,
+                args: { POSTGRES_IMAGE: args.postgresImage, NODE_IMAGE: build.nodeImage, ...build.buildArgs },
             }, this),
             networks,
             envs,
@@ -133,7 +120,7 @@ export class BackupJob extends pulumi.ComponentResource {
             healthcheck: healthcheck(["CMD-SHELL", `test -r /backups/${STATUS_FILE}`],
                 { interval: "10s", timeout: "10s", startPeriod: "20s", retries: 3 }),
             resources: args.resources,
-            healthTimeoutSeconds: args.healthTimeoutSeconds,
+            healthTimeoutSeconds: args.placement.healthTimeoutSeconds,
             destroyGraceSeconds: 120,
         }, { parent: this });
         this.registerOutputs({ container: this.container.name });

@@ -2,7 +2,9 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LimitsConfig, PortsConfig, ResourceLimits } from "./config";
 import { pulledImage } from "./images";
-import { renderNginx } from "../nginx/render";
+import { portOf, service } from "../catalogue";
+import { renderNginx, RoutedUpstream } from "../nginx/render";
+import { Placement, rowNetworks } from "./placement";
 import { healthcheck, serviceContainer } from "./service";
 
 export interface EdgeTlsFiles {
@@ -13,28 +15,22 @@ export interface EdgeTlsFiles {
 }
 
 export interface EdgeTierArgs {
-    /** Stack name, used in resource names and labels. */
-    readonly stack: string;
+    /** Stack, networks and health timeout. */
+    readonly placement: Placement;
     /** nginx image reference. */
     readonly image: string;
-    /** Edge network shared with the app tier. */
-    readonly edgeNetwork: pulumi.Input<string>;
     /** server_name. */
     readonly domain: string;
     /** Host ports for HTTP and HTTPS. */
     readonly ports: Pick<PortsConfig, "http" | "https">;
     /** Upload size and request rate limits. */
     readonly limits: LimitsConfig;
-    /** Whether the web client and Next.js app exist. */
-    readonly webEnabled: boolean;
-    /** Whether the Next.js app exists. */
-    readonly nextEnabled: boolean;
+    /** The services nginx routes to (catalogueUpstreams of those that run). */
+    readonly upstreams: readonly RoutedUpstream[];
     /** TLS certificate and key; HTTP only when absent. */
     readonly tls?: EdgeTlsFiles;
     /** Memory and CPU limits. */
     readonly resources: ResourceLimits;
-    /** Seconds to wait for nginx to turn healthy. */
-    readonly healthTimeoutSeconds: number;
     /** The app containers nginx fronts. */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -52,11 +48,7 @@ export class EdgeTier extends pulumi.ComponentResource {
         const rendered = renderNginx({
             serverName: args.domain,
             resolver: "127.0.0.11",
-            upstreams: {
-                backend: "backend", backendPort: 4000,
-                web: args.webEnabled ? "web" : undefined, webPort: 5173,
-                next: args.nextEnabled ? "next" : undefined, nextPort: 3000,
-            },
+            upstreams: args.upstreams,
             uploadMb: args.limits.uploadMb,
             requestsPerSecond: args.limits.requestsPerSecond,
             burst: args.limits.burst,
@@ -74,20 +66,20 @@ export class EdgeTier extends pulumi.ComponentResource {
             uploads.push({ file: CERT_PATH, content: args.tls.cert });
             uploads.push({ file: KEY_PATH, content: pulumi.secret(args.tls.key) });
         }
-        const ports: docker.types.input.ContainerPort[] = [{ internal: 80, external: args.ports.http, ip: "0.0.0.0", protocol: "tcp" }];
+        const ports: docker.types.input.ContainerPort[] = [{ internal: portOf("nginx"), external: args.ports.http, ip: "0.0.0.0", protocol: "tcp" }];
         if (args.tls) ports.push({ internal: 443, external: args.ports.https, ip: "0.0.0.0", protocol: "tcp" });
         this.nginx = serviceContainer(`${name}-nginx`, {
-            stack: args.stack,
+            stack: args.placement.stack,
             service: "nginx",
             tier: "edge",
             image: pulledImage(`${name}-nginx-image`, args.image, this),
-            networks: [{ name: args.edgeNetwork, aliases: ["nginx"] }],
+            networks: rowNetworks(args.placement, service("nginx")),
             command: ["nginx", "-g", "daemon off;"],
             uploads,
             ports,
             healthcheck: healthcheck(["CMD-SHELL", "nginx -t -q && kill -0 $(cat /tmp/nginx.pid)"]),
             resources: args.resources,
-            healthTimeoutSeconds: args.healthTimeoutSeconds,
+            healthTimeoutSeconds: args.placement.healthTimeoutSeconds,
             destroyGraceSeconds: 15,
         }, { parent: this, dependsOn: args.dependsOn });
         this.registerOutputs({ nginx: this.nginx.name });

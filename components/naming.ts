@@ -1,7 +1,8 @@
 // Names and labels are the contract imctl and the live tests rely on (docs/conventions.md).
 import * as docker from "@pulumi/docker";
+import type { Tier } from "../catalogue";
 
-export type Tier = "data" | "app" | "edge";
+export type { Tier } from "../catalogue";
 
 export function resourcePrefix(stack: string): string {
     return `imstack-${stack}`;

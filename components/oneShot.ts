@@ -1,6 +1,7 @@
-// The hardening and log settings every one-shot container (init jobs, the secrets filler) shares,
-// so a new one-shot cannot forget one of them.
+// The settings every one-shot container (init jobs, the secrets filler) shares, so a new
+// one-shot cannot forget one of them; the hardening is the services' (components/hardening.ts).
 import * as docker from "@pulumi/docker";
+import { hardening } from "./hardening";
 
 /** Options every one-shot container shares. */
 export const ONE_SHOT: Pick<docker.ContainerArgs, "mustRun" | "attach" | "logs" | "restart" | "logDriver" | "logOpts" | "securityOpts" | "memory"> = {
@@ -9,9 +10,7 @@ export const ONE_SHOT: Pick<docker.ContainerArgs, "mustRun" | "attach" | "logs" 
     attach: true,
     logs: true,
     restart: "no",
-    logDriver: "json-file",
-    logOpts: { "max-size": "1m", "max-file": "1" },
-    securityOpts: ["no-new-privileges:true"],
+    ...hardening("one-shot"),
     // The default; a one-shot that needs less or more says so.
     memory: 128,
 };

@@ -6,6 +6,7 @@
 // docs/conventions.md.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { checkCatalogueRow } from "./hardening";
 import { pulledImage } from "./images";
 import { ONE_SHOT } from "./oneShot";
 import { containerName, imstackLabels, labelList, objectLabels, resourcePrefix, Tier } from "./naming";
@@ -75,6 +76,7 @@ export class SecretsVolume extends pulumi.ComponentResource {
     constructor(name: string, args: SecretsVolumeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("imstack:secrets:SecretsVolume", name, {}, opts);
         const part = `${args.service}-secrets`;
+        checkCatalogueRow(part, args.tier, "one-shot");
         const volume = new docker.Volume(`${name}-volume`, {
             name: `${resourcePrefix(args.stack)}-${part}`,
             labels: objectLabels(args.stack, { "com.imstack.volume": part }),

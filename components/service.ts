@@ -1,8 +1,9 @@
-// The hardening every long-running imstack container shares, in one place so no service can
-// forget a log cap, a memory limit or no-new-privileges.
+// What every long-running imstack container shares: the hardening (components/hardening.ts), a
+// memory limit, health-gated creation and the labels imctl finds it by.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ResourceLimits } from "./config";
+import { checkCatalogueRow, hardening } from "./hardening";
 import { containerName, imstackLabels, labelList, Tier } from "./naming";
 import { SECRETS_DIR, SecretFile, secretFileEnvs, SecretsVolume, secretUploads } from "./secretFiles";
 
@@ -39,13 +40,12 @@ export interface ServiceContainerSpec {
     extraLabels?: Record<string, pulumi.Input<string>>;
 }
 
-export const LOG_OPTS = { "max-size": "10m", "max-file": "3" };
-
 export function serviceContainer(
     resourceName: string,
     spec: ServiceContainerSpec,
     opts: pulumi.CustomResourceOptions,
 ): docker.Container {
+    checkCatalogueRow(spec.service, spec.tier, "service");
     const extra: Record<string, pulumi.Input<string>> = { ...(spec.extraLabels ?? {}) };
     if (spec.replica !== undefined) extra["com.imstack.replica"] = String(spec.replica);
     const files = spec.secrets?.files ?? [];
@@ -87,9 +87,7 @@ export function serviceContainer(
         restart: "unless-stopped",
         memory: spec.resources.memoryMb,
         cpus: String(spec.resources.cpus),
-        logDriver: "json-file",
-        logOpts: LOG_OPTS,
-        securityOpts: ["no-new-privileges:true"],
+        ...hardening("service"),
         user: spec.user,
         tmpfs: spec.tmpfs,
         readOnly: spec.readOnly,

@@ -1,11 +1,16 @@
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
+import { findService, portOf } from "../catalogue";
+import { catalogueUpstreams } from "../nginx/render";
+import { ADDONS, ServiceAddon } from "./addons";
 import { AppTier } from "./appTier";
+import { BackupJob } from "./backupJob";
 import { StackConfig } from "./config";
-import { adminDatabaseUrl, DataTier, databaseUrl, redisUrl } from "./dataTier";
+import { DataTier } from "./dataTier";
 import { objectStoreForwards } from "./objectStore";
 import { EdgeTier } from "./edgeTier";
 import { StackNetworks } from "./networks";
+import { Placement } from "./placement";
 import { StackSecrets } from "./secrets";
 
 export interface ImStackArgs {
@@ -15,6 +20,8 @@ export interface ImStackArgs {
     readonly projectDir: string;
     /** Reads TLS files; injectable so tests need no files on disk. */
     readonly readFile?: (path: string) => string;
+    /** Services beyond the built-in tiers; ADDONS unless given. */
+    readonly addons?: readonly ServiceAddon[];
 }
 
 export interface PublishedPort {
@@ -26,17 +33,17 @@ export interface PublishedPort {
 
 /** Published host ports implied by a config, for outputs and for imctl's port checks. */
 export function publishedPorts(c: StackConfig): PublishedPort[] {
-    const ports: PublishedPort[] = [{ service: "nginx", hostIp: "0.0.0.0", hostPort: c.ports.http, containerPort: 80 }];
+    const ports: PublishedPort[] = [{ service: "nginx", hostIp: "0.0.0.0", hostPort: c.ports.http, containerPort: portOf("nginx") }];
     if (c.tls.mode === "files") ports.push({ service: "nginx", hostIp: "0.0.0.0", hostPort: c.ports.https, containerPort: 443 });
     if (!c.publishServices) return ports;
     const local = (service: string, hostPort: number, containerPort: number) => ports.push({ service, hostIp: "127.0.0.1", hostPort, containerPort });
     // The data services' ports are published by the dev-ports forwarder (see DevPorts).
-    local("postgres", c.ports.postgres, 5432);
-    local("redis", c.ports.redis, 6379);
+    local("postgres", c.ports.postgres, portOf("postgres"));
+    local("redis", c.ports.redis, portOf("redis"));
     for (const f of objectStoreForwards(c.objectStore.engine)) local(f.target, f.listen === 9000 ? c.ports.minioApi : c.ports.minioConsole, f.listen);
-    local("backend", c.ports.backend, 4000);
-    if (c.app.web.enabled) local("web", c.ports.web, 5173);
-    if (c.app.next.enabled) local("next", c.ports.next, 3000);
+    local("backend", c.ports.backend, portOf("backend"));
+    if (c.app.web.enabled) local("web", c.ports.web, portOf("web"));
+    if (c.app.next.enabled) local("next", c.ports.next, portOf("next"));
     return ports;
 }
 
@@ -63,78 +70,91 @@ export class ImStack extends pulumi.ComponentResource {
 
         const networks = new StackNetworks(`${name}-net`, { stack: c.stack }, { parent: this });
         const secrets = new StackSecrets(`${name}-secrets`, { rotation: c.rotation }, { parent: this });
+        const placement: Placement = {
+            stack: c.stack,
+            networks: { data: networks.data.name, edge: networks.edge.name },
+            healthTimeoutSeconds: c.healthTimeoutSeconds,
+            publish: c.publishServices,
+            build: { projectDir: args.projectDir, nodeImage: c.images.node, buildArgs: c.buildArgs },
+        };
 
         const data = new DataTier(`${name}-data`, {
-            stack: c.stack,
+            placement,
             images: c.images,
-            projectDir: args.projectDir,
-            buildArgs: c.buildArgs,
-            backup: c.backup,
-            backupKey: secrets.backupKey,
-            backupPreviousKeys: secrets.backupPreviousKeys,
-            dataNetwork: networks.data.name,
-            publish: c.publishServices,
+            objectStore: c.objectStore,
             ports: c.ports,
             resources: c.resources,
             protectVolumes: prod,
-            healthTimeoutSeconds: c.healthTimeoutSeconds,
-            postgresBootstrapPassword: secrets.postgresBootstrapPassword,
-            postgresAdminPassword: secrets.postgresAdminPassword,
-            postgresAppPassword: secrets.postgresAppPassword,
-            redisPassword: secrets.redisPassword,
-            objectStore: c.objectStore,
-            objectStoreRootPassword: secrets.objectStoreRootPassword,
-            objectStoreAppSecretKey: secrets.objectStoreAppSecretKey,
-            objectStoreBackupSecretKey: secrets.objectStoreBackupSecretKey,
+            secrets,
         }, { parent: this });
+        const endpoints = data.endpoints;
+        this.databaseUrl = endpoints.postgres.appUrl;
+        this.adminDatabaseUrl = endpoints.postgres.adminUrl;
+        this.redisUrl = endpoints.redis.url;
 
-        this.databaseUrl = databaseUrl(secrets.postgresAppPassword);
-        this.adminDatabaseUrl = adminDatabaseUrl(secrets.postgresAdminPassword);
-        this.redisUrl = redisUrl(secrets.redisPassword);
+        // A sibling of the data tier: nothing waits for the job, and it only consumes connections.
+        // Its name and the alias keep the URNs of stacks deployed when it was the data tier's child.
+        const backupJob = c.backup.enabled ? new BackupJob(`${name}-data-backup`, {
+            placement,
+            backup: c.backup,
+            postgresImage: c.images.postgres,
+            backupsVolume: data.volumes.backups.name,
+            resources: c.resources.backup,
+            endpoints,
+            backupKey: secrets.backupKey,
+            backupPreviousKeys: secrets.backupPreviousKeys,
+        }, { parent: this, aliases: [{ parent: data }], dependsOn: [...endpoints.postgres.ready, ...endpoints.objectStore.ready] }) : undefined;
 
         const app = new AppTier(`${name}-app`, {
-            stack: c.stack,
-            projectDir: args.projectDir,
+            placement,
             backend: c.app.backend,
             web: c.app.web,
             next: c.app.next,
-            nodeImage: c.images.node,
-            buildArgs: c.buildArgs,
-            dataNetwork: networks.data.name,
-            edgeNetwork: networks.edge.name,
-            publish: c.publishServices,
             ports: c.ports,
             resources: c.resources,
-            healthTimeoutSeconds: c.healthTimeoutSeconds,
             publicUrl: c.publicUrl,
             uploadMb: c.limits.uploadMb,
-            databaseUrl: this.databaseUrl,
-            redisUrl: this.redisUrl,
-            s3: data.objectStore.endpoint,
-            s3AccessKey: data.objectStore.app.accessKey,
-            s3SecretKey: data.objectStore.app.secretKey,
+            endpoints,
             jwtSecret: secrets.jwtSecret,
             jwtSecretPrevious: secrets.jwtSecretPrevious,
-            // Not the whole DataTier: the backup job need not be healthy before the app starts.
-            dependsOn: [data.postgres, data.redis, ...data.objectStore.ready, data.postgresRoles],
         }, { parent: this });
+
+        // What each service's dependants wait for, by catalogue name, for the addons' startsAfter.
+        const deployed = new Map<string, pulumi.Resource[]>();
+        const put = (svc: string, resources: Array<pulumi.Resource | undefined>) => {
+            const present = resources.filter((r): r is pulumi.Resource => r !== undefined);
+            if (present.length > 0) deployed.set(svc, present);
+        };
+        put("postgres", [data.postgres, data.postgresRoles]);
+        put("redis", [data.redis]);
+        if (data.objectStore.container) put(data.objectStore.engine, data.objectStore.ready);
+        put("backup", [backupJob]);
+        put("backend", app.backends);
+        put("web", [app.web]);
+        put("next", [app.next]);
+        const addonContainers: Record<string, pulumi.Output<string>[]> = {};
+        const addonResources: pulumi.Resource[] = [];
+        for (const addon of args.addons ?? ADDONS) {
+            const after = (findService(addon.service)?.startsAfter ?? []).flatMap((s) => deployed.get(s) ?? []);
+            const made = addon.deploy(`${name}-${addon.service}`, { placement, config: c, endpoints, after, parent: this });
+            deployed.set(addon.service, made);
+            addonResources.push(...made);
+            addonContainers[addon.service] = made.map((m) => m.name);
+        }
 
         const tls = c.tls.mode === "files" && c.tls.certFile && c.tls.keyFile
             ? { cert: readFile(c.tls.certFile), key: pulumi.secret(readFile(c.tls.keyFile)) }
             : undefined;
         const edge = new EdgeTier(`${name}-edge`, {
-            stack: c.stack,
+            placement,
             image: c.images.nginx,
-            edgeNetwork: networks.edge.name,
             domain: c.domain,
             ports: c.ports,
             limits: c.limits,
-            webEnabled: c.app.web.enabled,
-            nextEnabled: c.app.next.enabled,
+            upstreams: catalogueUpstreams((svc) => deployed.has(svc)),
             tls,
             resources: c.resources.nginx,
-            healthTimeoutSeconds: c.healthTimeoutSeconds,
-            dependsOn: [app],
+            dependsOn: [app, ...addonResources],
         }, { parent: this });
 
         this.publicUrl = pulumi.output(c.publicUrl);
@@ -149,12 +169,13 @@ export class ImStack extends pulumi.ComponentResource {
             postgres: pulumi.all([data.postgres.name]),
             redis: pulumi.all([data.redis.name]),
             ...(data.objectStore.container ? { [data.objectStore.engine]: pulumi.all([data.objectStore.container.name]) } : {}),
-            ...(data.backupJob ? { backup: pulumi.all([data.backupJob.container.name]) } : {}),
+            ...(backupJob ? { backup: pulumi.all([backupJob.container.name]) } : {}),
             ...(data.devPorts ? { "dev-ports": pulumi.all([data.devPorts.container.name]) } : {}),
             backend: pulumi.all(app.containerNames.backend),
             ...(app.containerNames.web ? { web: pulumi.all(app.containerNames.web) } : {}),
             ...(app.containerNames.next ? { next: pulumi.all(app.containerNames.next) } : {}),
             nginx: pulumi.all([edge.nginx.name]),
+            ...Object.fromEntries(Object.entries(addonContainers).map(([svc, names]) => [svc, pulumi.all(names)])),
         });
         this.networks = pulumi.all([networks.data.name, networks.edge.name]).apply(([d, e]) => ({ data: d, edge: e }));
         this.volumes = pulumi.all({

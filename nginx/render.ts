@@ -1,22 +1,14 @@
 // Renders the edge nginx configuration from a typed spec. The output must pass `nginx -t` on
 // Debian bookworm's nginx 1.22 and run unchanged in the official nginx image, so it uses only
 // directives both have and no `user` line (the two images name their unprivileged user differently).
+import { routeLocations, RoutedUpstream } from "./routes";
 
-export interface NginxUpstreams {
-    /** Docker DNS name shared by every backend replica (round-robin through the resolver). */
-    backend: string;
-    backendPort: number;
-    /** Host of the Vite web client, or undefined when it is disabled. */
-    web?: string;
-    webPort: number;
-    /** Host of the Next.js app, or undefined when it is disabled. */
-    next?: string;
-    nextPort: number;
-}
+export { catalogueUpstreams, RoutedUpstream } from "./routes";
 
 export interface NginxSpec {
     serverName: string;
-    upstreams: NginxUpstreams;
+    /** The routed services, with their routes (catalogueUpstreams), in the order their locations are written. */
+    upstreams: readonly RoutedUpstream[];
     /** Resolver for upstream names; Docker's embedded DNS inside containers. */
     resolver: string;
     uploadMb: number;
@@ -66,7 +58,7 @@ export const NEXT_SCRIPT_SRC = "script-src 'self' 'unsafe-inline'";
 /** Picks the CSP by the (possibly rewritten) URI, so error pages always get the strict one. */
 function cspMap(spec: NginxSpec): string {
     const lines = [`default "${csp(STRICT_SCRIPT_SRC)}";`];
-    if (spec.upstreams.next) lines.push(`"~^/next(/|$)" "${csp(NEXT_SCRIPT_SRC)}";`);
+    if (spec.upstreams.some((u) => u.service === "next")) lines.push(`"~^/next(/|$)" "${csp(NEXT_SCRIPT_SRC)}";`);
     return `map $uri $imstack_csp {\n${indent(lines.join("\n"), 4)}\n}`;
 }
 
@@ -120,81 +112,13 @@ function maintenanceCheck(): string[] {
 }
 
 function serverLocations(spec: NginxSpec): string {
-    const u = spec.upstreams;
-    const proxy = `include ${spec.confDir}/snippets/proxy.conf;`;
-    const blocks: string[] = [];
-    blocks.push(location("= /health", [
-        "limit_req zone=imstack_general burst=" + spec.burst + " nodelay;",
-        `set $backend_upstream ${u.backend}:${u.backendPort};`,
-        proxy,
-        "proxy_pass http://$backend_upstream/health;",
-    ], spec));
-    blocks.push(location("/api/auth/", [
-        ...maintenanceCheck(),
-        `limit_req zone=imstack_auth burst=${Math.max(1, Math.ceil(spec.authRequestsPerMinute / 6))} nodelay;`,
-        `set $backend_upstream ${u.backend}:${u.backendPort};`,
-        proxy,
-        "proxy_pass http://$backend_upstream;",
-    ], spec));
-    blocks.push(location("/api/", [
-        ...maintenanceCheck(),
-        `limit_req zone=imstack_general burst=${spec.burst} nodelay;`,
-        `set $backend_upstream ${u.backend}:${u.backendPort};`,
-        proxy,
-        // Uploads stream straight to the backend, which enforces the same limit.
-        "proxy_request_buffering off;",
-        "proxy_read_timeout 120s;",
-        "proxy_pass http://$backend_upstream;",
-    ], spec));
-    blocks.push(location("= /ws", [
-        ...maintenanceCheck(),
-        `limit_req zone=imstack_general burst=${spec.burst} nodelay;`,
-        `set $backend_upstream ${u.backend}:${u.backendPort};`,
-        proxy,
-        "proxy_set_header Upgrade $http_upgrade;",
-        "proxy_set_header Connection $connection_upgrade;",
-        // Idle websockets outlive nginx's 60 s default; the app pings well inside an hour.
-        "proxy_read_timeout 3600s;",
-        "proxy_send_timeout 3600s;",
-        "proxy_pass http://$backend_upstream;",
-    ], spec));
-    if (u.next) {
-        blocks.push(location("/next/_next/static/", [
-            `set $next_upstream ${u.next}:${u.nextPort};`,
-            proxy,
-            // Next.js marks its hashed build files immutable and answers conditional requests itself.
-            "proxy_pass http://$next_upstream;",
-        ], spec));
-        blocks.push(location("/next", [
-            ...maintenanceCheck(),
-            `limit_req zone=imstack_general burst=${spec.burst} nodelay;`,
-            `set $next_upstream ${u.next}:${u.nextPort};`,
-            proxy,
-            // Admin pages carry signed-in data: no cache may keep them, whatever Next.js would send.
-            "proxy_hide_header Cache-Control;",
-            "add_header Cache-Control \"no-store\" always;",
-            "proxy_pass http://$next_upstream;",
-        ], spec));
-    }
-    if (u.web) {
-        // The web server knows which of its files are content-hashed and sets Cache-Control,
-        // ETag and Last-Modified itself; hashed assets skip the rate limit and maintenance.
-        blocks.push(location("/assets/", [
-            `set $web_upstream ${u.web}:${u.webPort};`,
-            proxy,
-            "proxy_pass http://$web_upstream;",
-        ], spec));
-        blocks.push(location("/", [
-            ...maintenanceCheck(),
-            `limit_req zone=imstack_general burst=${spec.burst} nodelay;`,
-            `set $web_upstream ${u.web}:${u.webPort};`,
-            proxy,
-            "proxy_pass http://$web_upstream;",
-        ], spec));
-    } else {
-        blocks.push(location("/", [...maintenanceCheck(), "return 404;"], spec));
-    }
-    return blocks.join("\n");
+    return routeLocations(spec.upstreams, {
+        burst: spec.burst,
+        authRequestsPerMinute: spec.authRequestsPerMinute,
+        location: (match, body) => location(match, body, spec),
+        maintenance: maintenanceCheck(),
+        proxy: `include ${spec.confDir}/snippets/proxy.conf;`,
+    });
 }
 
 /**
@@ -404,9 +328,9 @@ function validateSpec(spec: NginxSpec): void {
     const bad: string[] = [];
     const token = /^[A-Za-z0-9._-]+$/;
     if (!token.test(spec.serverName)) bad.push(`serverName ${JSON.stringify(spec.serverName)}`);
-    for (const [k, v] of Object.entries(spec.upstreams)) {
-        if (typeof v === "string" && !token.test(v)) bad.push(`upstreams.${k} ${JSON.stringify(v)}`);
-        if (typeof v === "number" && !(Number.isInteger(v) && v > 0 && v < 65536)) bad.push(`upstreams.${k} ${v}`);
+    for (const u of spec.upstreams) {
+        if (!token.test(u.host)) bad.push(`upstreams.${u.service}.host ${JSON.stringify(u.host)}`);
+        if (!(Number.isInteger(u.port) && u.port > 0 && u.port < 65536)) bad.push(`upstreams.${u.service}.port ${u.port}`);
     }
     for (const k of ["uploadMb", "requestsPerSecond", "authRequestsPerMinute"] as const) {
         if (!(Number.isInteger(spec[k]) && spec[k] > 0)) bad.push(`${k} ${spec[k]}`);

@@ -4,7 +4,8 @@
 import type { Redactor } from '../cli/redact';
 import { formatBytes } from '../cli/duration';
 import type { ContainerSummary, DockerOps } from '../docker/dockerOps';
-import { displayName, ONE_SHOT, compareStartOrder } from '../services';
+import { isCritical, isOneShot, portOf, serviceRows } from '../../catalogue';
+import { displayName, compareStartOrder } from '../services';
 import { hostAddress, parseConnectionUrl, resolveEndpoint } from './endpoints';
 import type { BackupStatusAnswer, Probes } from './probes';
 import { apiCheck, maintenanceCheck, pageCheck } from './userChecks';
@@ -39,11 +40,9 @@ export interface HealthDeps {
   now(): Date;
 }
 
-/** Services whose loss takes the whole stack down. */
-const CRITICAL = new Set(['nginx', 'postgres', 'backend']);
-
+/** A critical service's loss (catalogue row `critical`) takes the whole stack down. */
 function failure(service: string): CheckStatus {
-  return CRITICAL.has(service) ? 'down' : 'degraded';
+  return isCritical(service) ? 'down' : 'degraded';
 }
 
 function message(e: unknown): string {
@@ -56,7 +55,7 @@ function containerChecks(containers: readonly ContainerSummary[]): CheckResult[]
   const liveBackends = backends.filter((c) => c.state === 'running' && c.health !== 'unhealthy');
   for (const c of [...containers].sort(compareStartOrder)) {
     const name = `container ${displayName(c)}`;
-    if (ONE_SHOT.has(c.service)) {
+    if (isOneShot(c.service)) {
       const done = c.state === 'exited' && c.exitCode === 0;
       if (c.state !== 'running') {
         results.push({ name, status: done ? 'ok' : 'degraded', detail: done ? 'completed (exit 0)' : `${c.state}, exit ${c.exitCode ?? '?'}` });
@@ -72,8 +71,10 @@ function containerChecks(containers: readonly ContainerSummary[]): CheckResult[]
   return results;
 }
 
-/** Network aliases of the object-store engines that run in the stack (components/objectStore). */
-const LOCAL_S3_SERVICES: readonly string[] = ['seaweedfs', 'minio'];
+/** Network aliases of the object-store engines that run in the stack (catalogue rows providing s3). */
+function localS3Services(): string[] {
+  return serviceRows().filter((r) => r.provides === 's3' && r.alias).map((r) => r.alias!.name);
+}
 
 function findService(containers: readonly ContainerSummary[], host: string): ContainerSummary | undefined {
   return containers.find((c) => c.service === host || c.name === host) ;
@@ -104,7 +105,7 @@ export async function runHealth(opts: HealthOptions, deps: HealthDeps): Promise<
   };
 
   // PostgreSQL: a real query with the backend's own credentials.
-  const db = parseConnectionUrl(env.DATABASE_URL, 5432);
+  const db = parseConnectionUrl(env.DATABASE_URL, portOf('postgres'));
   if (!db) {
     checks.push({ name: 'postgres query', status: backend ? 'down' : 'skipped', detail: backend ? 'backend has no usable DATABASE_URL' : 'no backend container to read credentials from' });
   } else {
@@ -123,7 +124,7 @@ export async function runHealth(opts: HealthOptions, deps: HealthDeps): Promise<
   }
 
   // Redis PING.
-  const rd = parseConnectionUrl(env.REDIS_URL, 6379);
+  const rd = parseConnectionUrl(env.REDIS_URL, portOf('redis'));
   if (!rd) {
     checks.push({ name: 'redis ping', status: backend ? 'degraded' : 'skipped', detail: backend ? 'backend has no usable REDIS_URL' : 'no backend container to read credentials from' });
   } else {
@@ -144,10 +145,10 @@ export async function runHealth(opts: HealthOptions, deps: HealthDeps): Promise<
   if (!env.S3_ENDPOINT || !env.S3_BUCKET) {
     checks.push({ name: 'bucket', status: backend ? 'degraded' : 'skipped', detail: backend ? 'backend has no S3_ENDPOINT/S3_BUCKET' : 'no backend container to read credentials from' });
   } else {
-    const port = Number(env.S3_PORT || 9000);
+    const port = Number(env.S3_PORT || portOf('minio'));
     // A local engine's endpoint is a container of the stack; anything else is an external
     // store (objectStore.engine external), reached directly as the backend reaches it.
-    const r = LOCAL_S3_SERVICES.includes(env.S3_ENDPOINT) || findService(containers, env.S3_ENDPOINT)
+    const r = localS3Services().includes(env.S3_ENDPOINT) || findService(containers, env.S3_ENDPOINT)
       ? reach(env.S3_ENDPOINT, port)
       : { endpoint: { host: env.S3_ENDPOINT, port, via: `external store ${env.S3_ENDPOINT}:${port}` } };
     if (!r.endpoint) checks.push({ name: 'bucket', status: 'degraded', detail: r.problem ?? 'unreachable' });
@@ -178,7 +179,7 @@ async function backendThroughNginx(containers: readonly ContainerSummary[], deps
   const nginx = containers.find((c) => c.service === 'nginx');
   if (!nginx) return { name, status: 'down', detail: 'no nginx container' };
   if (nginx.state !== 'running') return { name, status: 'down', detail: `nginx is ${nginx.state}` };
-  const ep = resolveEndpoint(nginx, 80, [`imstack-${opts.stack}-edge`]);
+  const ep = resolveEndpoint(nginx, portOf('nginx'), [`imstack-${opts.stack}-edge`]);
   if (!ep) return { name, status: 'down', detail: 'nginx has no reachable address' };
   const url = `http://${ep.host}:${ep.port}/health`;
   try {
@@ -269,7 +270,7 @@ async function portChecks(containers: readonly ContainerSummary[], deps: HealthD
   const out: CheckResult[] = [];
   const seen = new Set<string>();
   for (const c of [...containers].sort(compareStartOrder)) {
-    if (ONE_SHOT.has(c.service)) continue;
+    if (isOneShot(c.service)) continue;
     for (const p of c.publishedPorts) {
       if (p.protocol !== 'tcp') continue;
       const host = hostAddress(p.hostIp);

@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { MULTIPART_OVERHEAD_KB, NginxSpec, renderNginx } from "../../nginx/render";
+import { catalogueUpstreams, MULTIPART_OVERHEAD_KB, NginxSpec, renderNginx } from "../../nginx/render";
 import { PROJECT_DIR } from "./helpers/stackFiles";
 import { runStack } from "./helpers/runStack";
 import { stackConfig } from "./helpers/stackFiles";
@@ -16,7 +16,7 @@ function spec(over: Partial<NginxSpec> = {}): NginxSpec {
     return {
         serverName: "localhost",
         resolver: "127.0.0.11",
-        upstreams: { backend: "backend", backendPort: 4000, web: "web", webPort: 5173, next: "next", nextPort: 3000 },
+        upstreams: catalogueUpstreams(() => true),
         uploadMb: 10, requestsPerSecond: 20, burst: 40, authRequestsPerMinute: 30,
         confDir: "/etc/nginx/imstack",
         ...over,
@@ -108,7 +108,7 @@ describe("nginx renderer", function () {
         assert.strictEqual(scriptSrc(entries[0][1]), "script-src 'self'");
         assert.strictEqual(scriptSrc(entries[1][1]), "script-src 'self' 'unsafe-inline'");
         assert.strictEqual(entries[0][1].replace("script-src 'self'", ""), entries[1][1].replace("script-src 'self' 'unsafe-inline'", ""), "only script-src differs");
-        const noNext = renderNginx(spec({ upstreams: { ...spec().upstreams, next: undefined } })).files["/etc/nginx/nginx.conf"];
+        const noNext = renderNginx(spec({ upstreams: spec().upstreams.filter((u) => u.service !== "next") })).files["/etc/nginx/nginx.conf"];
         assert.ok(!noNext.includes("script-src 'self' 'unsafe-inline'"), "no relaxed CSP without the Next.js app");
     });
 
