@@ -6,7 +6,7 @@ import { SERVICE_ROWS } from "./services";
 import { ROTATION_TARGETS, ServiceRow, TIERS } from "./types";
 
 export * from "./types";
-export { SERVICE_ROWS } from "./services";
+export { ConfiguredService, SERVICE_ROWS } from "./services";
 
 const registered: ServiceRow[] = [];
 
@@ -78,6 +78,11 @@ export function longRunningServices(): string[] {
     return [...serviceRows()].filter((r) => r.lifecycle === "service")
         .sort((a, b) => tierRank(a.tier) - tierRank(b.tier) || serviceRank(a.name) - serviceRank(b.name))
         .map((r) => r.name);
+}
+
+/** The services `imstack:resources.<name>` configures, with their default limits, in row order. */
+export function configuredServices(): Array<{ name: string; resources: NonNullable<ServiceRow["resources"]> }> {
+    return serviceRows().flatMap((r) => (r.resources ? [{ name: r.name, resources: r.resources }] : []));
 }
 
 /** The rules every set of rows keeps; [] when it does. */

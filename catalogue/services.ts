@@ -5,7 +5,7 @@ import type { ServiceRow } from "./types";
 
 const BACKEND_SECRETS = ["DATABASE_URL", "REDIS_URL", "S3_SECRET_KEY", "JWT_SECRET", "JWT_SECRET_PREVIOUS"] as const;
 
-export const SERVICE_ROWS: readonly ServiceRow[] = [
+export const SERVICE_ROWS = [
     {
         name: "postgres", tier: "data", networks: ["data"], alias: { name: "postgres", network: "data" }, port: 5432,
         lifecycle: "service", critical: true, startsAfter: [],
@@ -95,4 +95,7 @@ export const SERVICE_ROWS: readonly ServiceRow[] = [
         lifecycle: "service", critical: true, startsAfter: ["backend", "web", "next"], secrets: [], routes: [], rotatedBy: [],
         resources: { dev: { memoryMb: 128, cpus: 0.5 }, prod: { memoryMb: 256, cpus: 1 } },
     },
-];
+] as const satisfies readonly ServiceRow[];
+
+/** Services whose limits `imstack:resources.<name>` configures (rows with default resources). */
+export type ConfiguredService = Extract<(typeof SERVICE_ROWS)[number], { resources: object }>["name"];
