@@ -5,6 +5,8 @@
 // exactly as imctl does, and the baseline in the containers that own the data: pg_dump -Fc /
 // pg_restore inside the postgres container, tar / untar of MinIO's /data inside the minio
 // container. Not a timed test: it prints tables. Needs the Docker engine and the docker CLI.
+// The stack is pinned to the minio engine (the live layer's s3rver substitute), whose /data
+// can be tarred while it serves; the seaweedfs default is measured by the host mode.
 //
 // Peak RSS comes from the host's view of the container's processes: every 100 ms the pids in
 // the container's memory cgroup are read and each new process's VmHWM (its own high-water
@@ -21,7 +23,7 @@ import { LiveStack, REPO_ROOT, runStack } from '../test/live/engine/run-stack';
 import { StackState } from '../test/live/engine/state';
 import { teardownStack } from '../test/live/engine/teardown';
 import { stateFileFor } from '../test/live/engine/run-stack';
-import { extraCaBuildArgs, freeDevPorts, liveStackOverrides, liveReady } from '../test/live/support';
+import { extraCaBuildArgs, freeDevPorts, liveReady, minioEngineOverrides } from '../test/live/support';
 
 const STACK = 'benchbk';
 const JOB_MAIN = '/opt/imstack-backup/dist/main.js';
@@ -294,7 +296,7 @@ const growth = (a: number, b: number): string => `${(((Math.max(a, b) / Math.min
         projectDir: scratchProject(),
         program: join(REPO_ROOT, 'index.ts'),
         configOverrides: {
-          ...liveStackOverrides(), ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [`ports.${k}`, v])),
+          ...minioEngineOverrides(), ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [`ports.${k}`, v])),
           publishServices: false, 'backup.encrypt': true, ...extraCaBuildArgs(),
         },
         log: (l) => console.error(`[${STACK}] ${l}`),
