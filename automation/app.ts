@@ -1,13 +1,18 @@
-// The program factory and runner: builds the commander tree from the discovered command
-// modules, and turns every outcome into an exit code with at most a few lines on stderr.
+// The program factory and runner: builds the commander tree from the static command list,
+// and turns every outcome into an exit code, one --json envelope, and at most a few lines on
+// stderr.
 import { Command, CommanderError, Option } from 'commander';
+import { realExec, type ExecFactory } from './jobClient/factory';
+import { errorEnvelope, exportResult } from './cli/envelope';
 import { Redactor } from './cli/redact';
 import { Output } from './cli/output';
+import { COMMAND_GROUPS } from './commands';
+import type { CommandGroup, Factory, Run } from './commands/factory';
 import { Ctx, globalsOf } from './context';
 import { realDeps, type Deps } from './deps';
 import { describeError, mapError } from './errorMapping';
-import { EXIT_CODE_TABLE, ExitCode, UsageError } from './errors';
-import { loadCommandModules, type CommandModule } from './registry';
+import { EXIT_CODE_TABLE, ExitCode, UsageError, type ImctlError } from './errors';
+import { commandPath, eachCommand, registerCommands } from './registry';
 
 function packageVersion(): string {
   try {
@@ -19,17 +24,29 @@ function packageVersion(): string {
 
 const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
-export type Action = (ctx: Ctx, args: string[], opts: Record<string, unknown>, cmd: Command) => Promise<void>;
+/** Boundaries besides Deps; tests pass fakes. */
+export interface Boundaries {
+  exec?: ExecFactory;
+  /** The command list; the real one unless a test narrows it. */
+  groups?: readonly CommandGroup[];
+}
 
-export class App {
+export class App implements Factory {
   /** Context of the running action; used to print errors the way the user asked (--json, --verbose). */
   current?: Ctx;
+  /** Path of the command being run ("backups list"), for the envelope of its failure. */
+  command?: string;
   readonly redactor = new Redactor();
+  readonly exec: ExecFactory;
 
-  constructor(readonly deps: Deps) {}
+  constructor(
+    readonly deps: Deps,
+    boundaries: Boundaries = {},
+  ) {
+    this.exec = boundaries.exec ?? realExec;
+  }
 
-  /** Wraps a command action: builds its Ctx, runs it, keeps its exit code. */
-  action(fn: Action): (...args: unknown[]) => Promise<void> {
+  action<R>(fn: Run<R>): (...raw: unknown[]) => Promise<void> {
     return async (...raw: unknown[]) => {
       const cmd = raw[raw.length - 1] as Command;
       const opts = raw[raw.length - 2] as Record<string, unknown>;
@@ -37,8 +54,10 @@ export class App {
       const globals = globalsOf(cmd, this.deps);
       const ctx = new Ctx(this.deps, globals, this.redactor);
       this.current = ctx;
+      this.command = commandPath(cmd);
       if (!STACK_NAME.test(globals.stack)) throw new UsageError(`invalid stack name ${JSON.stringify(globals.stack)}`, { hint: 'letters, digits, "-", "_" and "." only' });
-      await fn(ctx, args, opts, cmd);
+      const result = await fn(ctx, args, opts, cmd);
+      if (ctx.out.json) exportResult(ctx.out, this.command, ctx.stack, ctx.exitCode, result);
     };
   }
 }
@@ -55,17 +74,17 @@ export function exitCodeHelp(): string {
 }
 
 /** Builds the commander program. Tests pass fakes for the boundaries they exercise. */
-export function buildProgram(deps: Partial<Deps> = {}, modules?: CommandModule[]): Command {
-  return createProgram(new App(realDeps(deps)), modules);
+export function buildProgram(deps: Partial<Deps> = {}, boundaries: Boundaries = {}): Command {
+  return createProgram(new App(realDeps(deps), boundaries), boundaries.groups);
 }
 
-function createProgram(app: App, modules: CommandModule[] = loadCommandModules()): Command {
+function createProgram(app: App, groups: readonly CommandGroup[] = COMMAND_GROUPS): Command {
   const { deps } = app;
   const program = new Command('imctl')
     .version(packageVersion(), '-V, --version', 'print the imctl version')
     .description('Deploy and operate the imstack instant-messaging stack (Pulumi Automation API + Docker Engine API).')
     .option('-s, --stack <name>', 'stack to act on (default: $IMSTACK_STACK or "dev")')
-    .option('--json', 'machine-readable output (NDJSON engine events for up/preview/destroy/refresh, JSON otherwise)')
+    .option('--json', 'machine-readable output: the last line of stdout is one JSON envelope {command, stack, ok, exitCode, result|error}; streaming commands print NDJSON events before it')
     .option('-y, --yes', 'assume yes for confirmations (also allows installing a missing Pulumi CLI)')
     .option('-v, --verbose', 'more detail, and the causes of errors')
     .option('--no-color', 'disable colour (also: NO_COLOR)')
@@ -78,15 +97,22 @@ function createProgram(app: App, modules: CommandModule[] = loadCommandModules()
       outputError: (s, write) => write(s),
     })
     .addHelpText('after', exitCodeHelp());
-  for (const m of modules) m.register(program, app);
-  (program as Command & { app?: App }).app = app;
+  registerCommands(program, groups, app);
+  // A parse error names the command it happened in, for its --json envelope.
+  eachCommand(program, (cmd) =>
+    cmd.exitOverride((e) => {
+      app.command = commandPath(cmd);
+      throw e;
+    }),
+  );
   return program;
 }
 
 /** Parses argv (node-style: [node, script, ...args]), runs the command, returns the exit code. */
-export async function run(argv: readonly string[], deps: Partial<Deps> = {}, modules?: CommandModule[]): Promise<number> {
-  const app = new App(realDeps(deps));
-  const program = createProgram(app, modules);
+export async function run(argv: readonly string[], deps: Partial<Deps> = {}, boundaries: Boundaries = {}): Promise<number> {
+  const app = new App(realDeps(deps), boundaries);
+  const program = createProgram(app, boundaries.groups);
+  const jsonFlag = argv.slice(2).includes('--json');
   try {
     await program.parseAsync([...argv]);
     return app.current?.exitCode ?? ExitCode.OK;
@@ -94,17 +120,20 @@ export async function run(argv: readonly string[], deps: Partial<Deps> = {}, mod
     if (e instanceof CommanderError) {
       // Help and --version are successes; commander already printed its one-line message.
       if (e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.OK;
+      if (jsonFlag) writeErrorEnvelope(app, new UsageError(e.message.replace(/^error:\s*/, '')), null);
       return ExitCode.USAGE;
     }
     const err = mapError(e, { stack: app.current?.stack });
-    const out = app.current?.out ?? new Output({ stdout: app.deps.stdout, stderr: app.deps.stderr, json: false, color: false, verbose: argv.includes('--verbose') || argv.includes('-v'), redactor: app.redactor });
-    if (out.json) {
-      app.deps.stderr.write(app.redactor.redact(JSON.stringify({ error: { type: err.name, exitCode: err.exitCode, message: err.message, hint: err.hint } })) + '\n');
-    } else {
-      const [first, ...rest] = describeError(err, out.verbose);
-      out.error(first);
-      for (const l of rest) out.progress(l);
-    }
+    const out = app.current?.out ?? new Output({ stdout: app.deps.stdout, stderr: app.deps.stderr, json: jsonFlag, color: false, verbose: argv.includes('--verbose') || argv.includes('-v'), redactor: app.redactor });
+    // Humans read stderr either way; under --json, scripts read the envelope on stdout.
+    const [first, ...rest] = describeError(err, out.verbose);
+    out.error(first);
+    for (const l of rest) out.progress(l);
+    if (out.json) writeErrorEnvelope(app, err, app.current?.stack ?? null);
     return err.exitCode;
   }
+}
+
+function writeErrorEnvelope(app: App, err: ImctlError, stack: string | null): void {
+  app.deps.stdout.write(app.redactor.redact(JSON.stringify(errorEnvelope(app.command ?? null, stack, err))) + '\n');
 }

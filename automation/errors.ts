@@ -27,6 +27,12 @@ export const ExitCode = {
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** The ExitCode key of a code ("LOCKED" for 5): the stable `error.code` of a --json failure. */
+export function exitCodeName(code: number): string {
+  const entry = Object.entries(ExitCode).find(([, value]) => value === code);
+  return entry ? entry[0] : 'INTERNAL';
+}
+
 /** Rows of the exit-code table shown in help and in the runbook. */
 export const EXIT_CODE_TABLE: ReadonlyArray<readonly [number, string]> = [
   [ExitCode.OK, 'success; health: healthy; preview: no changes'],

@@ -1,37 +1,25 @@
-// Command modules are discovered, not listed: every file in automation/commands/ that
-// exports `register` adds its commands. Adding a command is adding a file.
-import * as fs from 'fs';
-import * as path from 'path';
+// Puts the static command list (automation/commands/index.ts) on a commander program: each
+// command under its group's heading, so the help is generated from the list alone.
 import type { Command } from 'commander';
-import type { App } from './app';
+import type { CommandGroup, Factory } from './commands/factory';
 
-export interface CommandModule {
-  /** Adds the module's command(s) to the program. */
-  register(program: Command, app: App): void;
-  /** Position in help; lower first. Defaults to 100. */
-  order?: number;
-}
-
-export const COMMAND_DIRS = [path.join(__dirname, 'commands'), path.join(__dirname, 'backup', 'commands')];
-
-function isModuleFile(file: string): boolean {
-  return /\.(ts|js)$/.test(file) && !file.endsWith('.d.ts') && !/\.(test|spec)\./.test(file);
-}
-
-export function loadCommandModules(dirs: readonly string[] = COMMAND_DIRS): CommandModule[] {
-  const modules: Array<CommandModule & { file: string }> = [];
-  for (const dir of dirs) {
-    if (!fs.existsSync(dir)) continue;
-    // Prefer .ts over a compiled .js twin of the same module.
-    const byBase = new Map<string, string>();
-    for (const file of fs.readdirSync(dir).filter(isModuleFile).sort()) {
-      const base = file.replace(/\.(ts|js)$/, '');
-      if (!byBase.has(base) || file.endsWith('.ts')) byBase.set(base, file);
-    }
-    for (const file of byBase.values()) {
-      const mod = require(path.join(dir, file)) as Partial<CommandModule>;
-      if (typeof mod.register === 'function') modules.push({ register: mod.register, order: mod.order, file });
-    }
+export function registerCommands(program: Command, groups: readonly CommandGroup[], factory: Factory): void {
+  for (const group of groups) {
+    for (const def of group.commands) def.register(program, factory).helpGroup(`${group.title}:`);
   }
-  return modules.sort((a, b) => (a.order ?? 100) - (b.order ?? 100) || a.file.localeCompare(b.file));
+}
+
+/** "backups list" for that subcommand: the words after `imctl`. */
+export function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/** Calls `visit` for every command below `program`, subcommands included. */
+export function eachCommand(program: Command, visit: (cmd: Command) => void): void {
+  for (const c of program.commands) {
+    visit(c);
+    eachCommand(c, visit);
+  }
 }

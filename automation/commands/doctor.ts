@@ -1,8 +1,6 @@
 // imctl doctor: is this machine ready to run imstack? Each problem comes with its fix.
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Command } from 'commander';
-import type { App } from '../app';
 import { formatBytes, parseSize } from '../cli/duration';
 import { renderTable } from '../cli/table';
 import type { Ctx } from '../context';
@@ -11,8 +9,7 @@ import { configuredEngine, engineWarnings, MIGRATION_DOC } from '../health/objec
 import { chooseBackend } from '../pulumi/backend';
 import { INSTALL_HINT } from '../pulumi/hints';
 import { describePassphraseSource, PASSPHRASE_HINT } from '../pulumi/passphrase';
-
-export const order = 210;
+import type { CommandDef, Flags } from './factory';
 
 export type DoctorStatus = 'ok' | 'warn' | 'fail';
 export interface DoctorCheck {
@@ -135,34 +132,45 @@ async function diskChecks(ctx: Ctx, minFree: number, dockerOk: boolean): Promise
   return out;
 }
 
-export function register(program: Command, app: App): void {
-  program
-    .command('doctor')
-    .helpGroup('Health and diagnostics:')
-    .description('check this machine: Node, Pulumi CLI, Docker engine, passphrase, project, object-store engine, disk space; each problem with its fix')
-    .option('--min-free <size>', 'warn below this much free disk', '2GiB')
-    .action(
-      app.action(async (ctx, _args, opts) => {
-        const minFree = parseSize(String(opts.minFree), '--min-free');
-        const checks: DoctorCheck[] = [nodeCheck(ctx.deps.nodeVersion), await pulumiCheck(ctx)];
-        const docker = await dockerCheck(ctx);
-        checks.push(docker, passphraseCheck(ctx), ...projectCheck(ctx), objectStoreCheck(ctx), ...(await diskChecks(ctx, minFree, docker.status === 'ok')));
-        const failed = checks.some((c) => c.status === 'fail');
-        ctx.exitCode = failed ? ExitCode.DEGRADED : ExitCode.OK;
-        if (ctx.out.json) {
-          ctx.out.data({ ok: !failed, checks });
-          return;
-        }
-        const paint = { ok: 'green', warn: 'yellow', fail: 'red' } as const;
-        ctx.out.line(renderTable(['CHECK', 'STATUS', 'DETAIL'], checks.map((c) => [c.name, ctx.out.paint(paint[c.status], c.status), c.detail])));
-        const fixes = checks.filter((c) => c.fix && c.status !== 'ok');
-        if (fixes.length) {
-          ctx.out.line('');
-          ctx.out.line('To fix:');
-          for (const c of fixes) ctx.out.line(`  ${c.name}: ${c.fix}`);
-        }
-        ctx.out.line('');
-        ctx.out.line(failed ? 'doctor: problems found (exit 1)' : 'doctor: ready');
-      }),
-    );
+export interface DoctorOptions {
+  /** Warn below this much free disk. */
+  minFreeBytes: number;
 }
+
+export interface DoctorResult {
+  ok: boolean;
+  checks: DoctorCheck[];
+}
+
+export function doctorOptions(flags: Flags): DoctorOptions {
+  return { minFreeBytes: parseSize(String(flags.minFree), '--min-free') };
+}
+
+export async function runDoctor(ctx: Ctx, opts: DoctorOptions): Promise<DoctorResult> {
+  const checks: DoctorCheck[] = [nodeCheck(ctx.deps.nodeVersion), await pulumiCheck(ctx)];
+  const docker = await dockerCheck(ctx);
+  checks.push(docker, passphraseCheck(ctx), ...projectCheck(ctx), objectStoreCheck(ctx), ...(await diskChecks(ctx, opts.minFreeBytes, docker.status === 'ok')));
+  const failed = checks.some((c) => c.status === 'fail');
+  ctx.exitCode = failed ? ExitCode.DEGRADED : ExitCode.OK;
+  if (ctx.out.json) return { ok: !failed, checks };
+  const paint = { ok: 'green', warn: 'yellow', fail: 'red' } as const;
+  ctx.out.line(renderTable(['CHECK', 'STATUS', 'DETAIL'], checks.map((c) => [c.name, ctx.out.paint(paint[c.status], c.status), c.detail])));
+  const fixes = checks.filter((c) => c.fix && c.status !== 'ok');
+  if (fixes.length) {
+    ctx.out.line('');
+    ctx.out.line('To fix:');
+    for (const c of fixes) ctx.out.line(`  ${c.name}: ${c.fix}`);
+  }
+  ctx.out.line('');
+  ctx.out.line(failed ? 'doctor: problems found (exit 1)' : 'doctor: ready');
+  return { ok: !failed, checks };
+}
+
+export const doctorCommand: CommandDef = {
+  register: (program, f) =>
+    program
+      .command('doctor')
+      .description('check this machine: Node, Pulumi CLI, Docker engine, passphrase, project, object-store engine, disk space; each problem with its fix')
+      .option('--min-free <size>', 'warn below this much free disk', '2GiB')
+      .action(f.action((ctx, _args, flags) => runDoctor(ctx, doctorOptions(flags)))),
+};

@@ -1,17 +1,12 @@
 // imctl start | stop | restart [service...]
-import type { Command } from 'commander';
-import type { App } from '../app';
 import { interruptible } from '../cli/interrupts';
 import { parseSeconds } from '../cli/duration';
 import type { Ctx } from '../context';
 import type { ContainerSummary } from '../docker/dockerOps';
-import { startInOrder, stopInOrder } from '../lifecycle';
+import { servicesHelp, startInOrder, stopInOrder } from '../lifecycle';
 import { restoreNotices } from '../health/restoreState';
 import { displayName, selectContainers } from '../services';
-
-export const order = 120;
-
-const SERVICES_HELP = 'services (postgres, redis, minio, backup, backend, web, next, nginx) or replicas (backend-2); default: all';
+import type { CommandDef, Flags } from './factory';
 
 async function withInterrupt(ctx: Ctx, what: string, fn: (signal: AbortSignal) => Promise<void>): Promise<void> {
   const intr = interruptible(ctx.deps.interrupts, (t) => ctx.out.progress(t), what);
@@ -22,13 +17,42 @@ async function withInterrupt(ctx: Ctx, what: string, fn: (signal: AbortSignal) =
   }
 }
 
-async function report(ctx: Ctx, action: string, ids: readonly string[]): Promise<void> {
+export interface StartOptions {
+  services: string[];
+  /** How long each tier gets to become healthy. */
+  timeoutSeconds: number;
+}
+
+export interface StopOptions {
+  services: string[];
+  /** Time each container gets to shut down before it is killed. */
+  graceSeconds: number;
+}
+
+export type RestartOptions = StartOptions & StopOptions;
+
+export interface LifecycleResult {
+  /** "started", "stopped" or "restarted". */
+  operation: string;
+  containers: Array<{ service: string; replica?: number; container: string; state: string; health: ContainerSummary['health'] }>;
+}
+
+export function startOptions(services: string[], flags: Flags): StartOptions {
+  return { services, timeoutSeconds: parseSeconds(String(flags.timeout), '--timeout') };
+}
+
+export function stopOptions(services: string[], flags: Flags): StopOptions {
+  return { services, graceSeconds: parseSeconds(String(flags.grace), '--grace') };
+}
+
+export function restartOptions(services: string[], flags: Flags): RestartOptions {
+  return { ...stopOptions(services, flags), ...startOptions(services, flags) };
+}
+
+async function report(ctx: Ctx, operation: string, ids: readonly string[]): Promise<LifecycleResult> {
   const after = await Promise.all(ids.map((id) => ctx.deps.docker.inspectContainer(id)));
-  if (ctx.out.json) {
-    ctx.out.data({ result: { operation: action, stack: ctx.stack, containers: after.map((c) => ({ service: c.service, replica: c.replica, container: c.name, state: c.state, health: c.health })) } });
-  } else {
-    ctx.out.line(`${action}: ${after.map((c) => `${displayName(c)} ${c.state}${c.health !== 'none' && c.state === 'running' ? ` (${c.health})` : ''}`).join(', ')}`);
-  }
+  ctx.out.line(`${operation}: ${after.map((c) => `${displayName(c)} ${c.state}${c.health !== 'none' && c.state === 'running' ? ` (${c.health})` : ''}`).join(', ')}`);
+  return { operation, containers: after.map((c) => ({ service: c.service, replica: c.replica, container: c.name, state: c.state, health: c.health })) };
 }
 
 /**
@@ -62,58 +86,60 @@ async function tellRestoreState(ctx: Ctx, restarting?: readonly ContainerSummary
 
 const NOTICE_TIMEOUT_MS = 10_000;
 
-export function register(program: Command, app: App): void {
-  program
-    .command('start')
-    .helpGroup('Containers:')
-    .description('start services in dependency order (data, app, edge), waiting for each tier to be healthy')
-    .argument('[service...]', SERVICES_HELP)
-    .option('--timeout <duration>', 'how long to wait for each tier to become healthy', '120s')
-    .action(
-      app.action(async (ctx, names, opts) => {
-        const timeoutSeconds = parseSeconds(String(opts.timeout), '--timeout');
-        const chosen = selectContainers(await ctx.containers(), names);
-        await withInterrupt(ctx, 'start', (signal) => startInOrder(ctx, chosen, { timeoutSeconds, signal }));
-        await report(ctx, 'started', chosen.map((c) => c.id));
-        await tellRestoreState(ctx);
-      }),
-    );
-
-  program
-    .command('stop')
-    .helpGroup('Containers:')
-    .description('stop services in reverse dependency order (edge, app, data); data stays in the volumes')
-    .argument('[service...]', SERVICES_HELP)
-    .option('--grace <duration>', 'time each container gets to shut down before it is killed', '30s')
-    .action(
-      app.action(async (ctx, names, opts) => {
-        const grace = parseSeconds(String(opts.grace), '--grace');
-        const chosen = selectContainers(await ctx.containers(), names);
-        await withInterrupt(ctx, 'stop', (signal) => stopInOrder(ctx, chosen, grace, signal));
-        await report(ctx, 'stopped', chosen.map((c) => c.id));
-      }),
-    );
-
-  program
-    .command('restart')
-    .helpGroup('Containers:')
-    .description('stop services (reverse order), then start them in dependency order, waiting for health')
-    .argument('[service...]', SERVICES_HELP)
-    .option('--grace <duration>', 'time each container gets to shut down before it is killed', '30s')
-    .option('--timeout <duration>', 'how long to wait for each tier to become healthy', '120s')
-    .action(
-      app.action(async (ctx, names, opts) => {
-        const grace = parseSeconds(String(opts.grace), '--grace');
-        const timeoutSeconds = parseSeconds(String(opts.timeout), '--timeout');
-        const chosen = selectContainers(await ctx.containers(), names);
-        // Before: restarting the job interrupts a restore it is running (then rolled back).
-        await tellRestoreState(ctx, chosen);
-        await withInterrupt(ctx, 'restart', async (signal) => {
-          await stopInOrder(ctx, chosen, grace, signal);
-          await startInOrder(ctx, chosen, { timeoutSeconds, signal });
-        });
-        await report(ctx, 'restarted', chosen.map((c) => c.id));
-        await tellRestoreState(ctx);
-      }),
-    );
+export async function runStart(ctx: Ctx, opts: StartOptions): Promise<LifecycleResult> {
+  const chosen = selectContainers(await ctx.containers(), opts.services);
+  await withInterrupt(ctx, 'start', (signal) => startInOrder(ctx, chosen, { timeoutSeconds: opts.timeoutSeconds, signal }));
+  const result = await report(ctx, 'started', chosen.map((c) => c.id));
+  await tellRestoreState(ctx);
+  return result;
 }
+
+export async function runStop(ctx: Ctx, opts: StopOptions): Promise<LifecycleResult> {
+  const chosen = selectContainers(await ctx.containers(), opts.services);
+  await withInterrupt(ctx, 'stop', (signal) => stopInOrder(ctx, chosen, opts.graceSeconds, signal));
+  return report(ctx, 'stopped', chosen.map((c) => c.id));
+}
+
+export async function runRestart(ctx: Ctx, opts: RestartOptions): Promise<LifecycleResult> {
+  const chosen = selectContainers(await ctx.containers(), opts.services);
+  // Before: restarting the job interrupts a restore it is running (then rolled back).
+  await tellRestoreState(ctx, chosen);
+  await withInterrupt(ctx, 'restart', async (signal) => {
+    await stopInOrder(ctx, chosen, opts.graceSeconds, signal);
+    await startInOrder(ctx, chosen, { timeoutSeconds: opts.timeoutSeconds, signal });
+  });
+  const result = await report(ctx, 'restarted', chosen.map((c) => c.id));
+  await tellRestoreState(ctx);
+  return result;
+}
+
+export const startCommand: CommandDef = {
+  register: (program, f) =>
+    program
+      .command('start')
+      .description('start services in dependency order (data, app, edge), waiting for each tier to be healthy')
+      .argument('[service...]', servicesHelp())
+      .option('--timeout <duration>', 'how long to wait for each tier to become healthy', '120s')
+      .action(f.action((ctx, names, flags) => runStart(ctx, startOptions(names, flags)))),
+};
+
+export const stopCommand: CommandDef = {
+  register: (program, f) =>
+    program
+      .command('stop')
+      .description('stop services in reverse dependency order (edge, app, data); data stays in the volumes')
+      .argument('[service...]', servicesHelp())
+      .option('--grace <duration>', 'time each container gets to shut down before it is killed', '30s')
+      .action(f.action((ctx, names, flags) => runStop(ctx, stopOptions(names, flags)))),
+};
+
+export const restartCommand: CommandDef = {
+  register: (program, f) =>
+    program
+      .command('restart')
+      .description('stop services (reverse order), then start them in dependency order, waiting for health')
+      .argument('[service...]', servicesHelp())
+      .option('--grace <duration>', 'time each container gets to shut down before it is killed', '30s')
+      .option('--timeout <duration>', 'how long to wait for each tier to become healthy', '120s')
+      .action(f.action((ctx, names, flags) => runRestart(ctx, restartOptions(names, flags)))),
+};

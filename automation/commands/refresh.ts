@@ -1,22 +1,24 @@
 // imctl refresh: bring Pulumi's state in line with what Docker actually runs.
-import type { Command } from 'commander';
-import type { App } from '../app';
+import type { Ctx } from '../context';
 import { summarizeChanges } from '../pulumi/engineEvents';
+import type { OpMap } from '../pulumi/stackOps';
+import type { CommandDef } from './factory';
 
-export const order = 40;
+/** refresh takes no options of its own. */
+export type RefreshOptions = Record<string, never>;
 
-export function register(program: Command, app: App): void {
-  program
-    .command('refresh')
-    .helpGroup('Deploy:')
-    .description("update Pulumi's state from what Docker actually runs (after manual changes)")
-    .action(
-      app.action(async (ctx) => {
-        const stack = await ctx.openStack(false);
-        ctx.out.progress(`Refreshing stack ${ctx.stack}…`);
-        const r = await ctx.operation('refresh', {}, (hooks) => stack.refresh(hooks));
-        if (ctx.out.json) ctx.out.data({ result: { operation: 'refresh', stack: ctx.stack, changes: r.changes } });
-        else ctx.out.line(`Refreshed: ${summarizeChanges(r.changes)}`);
-      }),
-    );
+export async function runRefresh(ctx: Ctx, _opts: RefreshOptions = {}): Promise<{ changes: OpMap }> {
+  const stack = await ctx.openStack(false);
+  ctx.out.progress(`Refreshing stack ${ctx.stack}…`);
+  const r = await ctx.operation('refresh', {}, (hooks) => stack.refresh(hooks));
+  ctx.out.line(`Refreshed: ${summarizeChanges(r.changes)}`);
+  return { changes: r.changes };
 }
+
+export const refreshCommand: CommandDef = {
+  register: (program, f) =>
+    program
+      .command('refresh')
+      .description("update Pulumi's state from what Docker actually runs (after manual changes)")
+      .action(f.action((ctx) => runRefresh(ctx))),
+};

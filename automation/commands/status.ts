@@ -1,13 +1,26 @@
 // imctl status: one row per container.
-import type { Command } from 'commander';
-import type { App } from '../app';
 import { formatUptime } from '../cli/duration';
 import { renderTable } from '../cli/table';
 import type { Ctx } from '../context';
 import type { ContainerSummary, PortBinding } from '../docker/dockerOps';
 import { compareStartOrder, displayName } from '../services';
+import type { CommandDef } from './factory';
 
-export const order = 110;
+/** status takes no options of its own. */
+export type StatusOptions = Record<string, never>;
+
+export interface StatusRow {
+  service: string;
+  replica: number | null;
+  tier: ContainerSummary['tier'];
+  container: string;
+  state: string;
+  health: ContainerSummary['health'];
+  exitCode: number | null;
+  startedAt: string | null;
+  uptimeSeconds: number | null;
+  ports: PortBinding[];
+}
 
 export function formatPorts(ports: readonly PortBinding[]): string {
   const seen = new Set<string>();
@@ -41,37 +54,40 @@ function healthCell(ctx: Ctx, c: ContainerSummary): string {
   return '-';
 }
 
-export function register(program: Command, app: App): void {
-  program
-    .command('status')
-    .helpGroup('Containers:')
-    .description('show every container of the stack: service, container, state, health, uptime, ports')
-    .action(
-      app.action(async (ctx) => {
-        const containers = (await ctx.containers()).sort(compareStartOrder);
-        const now = ctx.deps.now();
-        if (ctx.out.json) {
-          ctx.out.data(
-            containers.map((c) => ({
-              service: c.service,
-              replica: c.replica ?? null,
-              tier: c.tier,
-              container: c.name,
-              state: c.state,
-              health: c.health,
-              exitCode: c.exitCode ?? null,
-              startedAt: c.startedAt ?? null,
-              uptimeSeconds: uptimeSeconds(c, now) === undefined ? null : Math.round(uptimeSeconds(c, now) ?? 0),
-              ports: c.ports,
-            })),
-          );
-          return;
-        }
-        const rows = containers.map((c) => {
-          const up = uptimeSeconds(c, now);
-          return [displayName(c), c.name, stateCell(ctx, c), healthCell(ctx, c), up === undefined ? '-' : formatUptime(up), formatPorts(c.ports) || '-'];
-        });
-        ctx.out.line(renderTable(['SERVICE', 'CONTAINER', 'STATE', 'HEALTH', 'UPTIME', 'PORTS'], rows));
+export async function runStatus(ctx: Ctx, _opts: StatusOptions = {}): Promise<StatusRow[]> {
+  const containers = (await ctx.containers()).sort(compareStartOrder);
+  const now = ctx.deps.now();
+  const rows = containers.map((c): StatusRow => {
+    const up = uptimeSeconds(c, now);
+    return {
+      service: c.service,
+      replica: c.replica ?? null,
+      tier: c.tier,
+      container: c.name,
+      state: c.state,
+      health: c.health,
+      exitCode: c.exitCode ?? null,
+      startedAt: c.startedAt ?? null,
+      uptimeSeconds: up === undefined ? null : Math.round(up),
+      ports: c.ports,
+    };
+  });
+  ctx.out.line(
+    renderTable(
+      ['SERVICE', 'CONTAINER', 'STATE', 'HEALTH', 'UPTIME', 'PORTS'],
+      containers.map((c) => {
+        const up = uptimeSeconds(c, now);
+        return [displayName(c), c.name, stateCell(ctx, c), healthCell(ctx, c), up === undefined ? '-' : formatUptime(up), formatPorts(c.ports) || '-'];
       }),
-    );
+    ),
+  );
+  return rows;
 }
+
+export const statusCommand: CommandDef = {
+  register: (program, f) =>
+    program
+      .command('status')
+      .description('show every container of the stack: service, container, state, health, uptime, ports')
+      .action(f.action((ctx) => runStatus(ctx))),
+};

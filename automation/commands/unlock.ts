@@ -1,21 +1,21 @@
 // imctl unlock: clear a stale lock left by an interrupted update (`pulumi cancel`).
-import type { Command } from 'commander';
-import type { App } from '../app';
+import type { Ctx } from '../context';
+import type { CommandDef } from './factory';
 
-export const order = 95;
+/** unlock takes no options of its own; its --json result is null (the envelope says it all). */
+export type UnlockOptions = Record<string, never>;
 
-export function register(program: Command, app: App): void {
-  program
-    .command('unlock')
-    .helpGroup('Maintenance:')
-    .description('clear a stale stack lock left by a killed update (only when nothing else is updating)')
-    .action(
-      app.action(async (ctx) => {
-        const stack = await ctx.openStack(false);
-        await ctx.confirm(`Clear the lock on stack ${ctx.stack}? Do this only when no imctl or pulumi update is running.`);
-        await ctx.operation('unlock', {}, () => stack.cancel());
-        if (ctx.out.json) ctx.out.data({ result: { operation: 'unlock', stack: ctx.stack } });
-        else ctx.out.line(`Stack ${ctx.stack} unlocked.`);
-      }),
-    );
+export async function runUnlock(ctx: Ctx, _opts: UnlockOptions = {}): Promise<void> {
+  const stack = await ctx.openStack(false);
+  await ctx.confirm(`Clear the lock on stack ${ctx.stack}? Do this only when no imctl or pulumi update is running.`);
+  await ctx.operation('unlock', {}, () => stack.cancel());
+  ctx.out.line(`Stack ${ctx.stack} unlocked.`);
 }
+
+export const unlockCommand: CommandDef = {
+  register: (program, f) =>
+    program
+      .command('unlock')
+      .description('clear a stale stack lock left by a killed update (only when nothing else is updating)')
+      .action(f.action((ctx) => runUnlock(ctx))),
+};

@@ -2,6 +2,7 @@
 import * as assert from 'assert';
 import { timeKey } from '../../../automation/commands/logs';
 import { container, FakeDocker, harness, imctl } from './support/fakes';
+import { resultOf } from './support/envelope';
 
 describe('imctl: container commands (Docker injected)', function () {
   it('status prints a table in start order with state, health, uptime and ports', async function () {
@@ -15,10 +16,10 @@ describe('imctl: container commands (Docker injected)', function () {
     assert.match(r.stdout, /minio-init +imstack-dev-minio-init +exited \(0\) +- +- +-/);
   });
 
-  it('status --json is an array of containers', async function () {
+  it('status --json: the envelope\'s result is an array of containers', async function () {
     const h = harness();
     const r = await imctl(h, '--json', 'status');
-    const rows = JSON.parse(r.stdout) as Array<{ service: string; replica: number | null; uptimeSeconds: number | null }>;
+    const rows = resultOf<Array<{ service: string; replica: number | null; uptimeSeconds: number | null }>>(r.stdout, 'status');
     assert.strictEqual(rows.length, 9);
     assert.deepStrictEqual(rows.find((x) => x.replica === 2), { ...rows.find((x) => x.replica === 2), service: 'backend', uptimeSeconds: 3600 });
   });
@@ -192,10 +193,13 @@ describe('imctl: container commands (Docker injected)', function () {
       assert.match(bad.stderr, /--since "yesterday" is not a duration/);
     });
 
-    it('--json gives one record per line', async function () {
+    it('--json gives one record per line, then the envelope', async function () {
       const h = withLogs();
       const r = await imctl(h, '--json', 'logs', 'backend');
-      assert.deepStrictEqual(JSON.parse(r.stdout.trim()), { service: 'backend', replica: 1, container: 'imstack-dev-backend-1', stream: 'stderr', time: '2025-01-01T00:00:02.25Z', line: 'listening on 4000' });
+      const lines = r.stdout.trim().split('\n');
+      assert.strictEqual(lines.length, 2, 'one record, then the envelope');
+      assert.deepStrictEqual(JSON.parse(lines[0]), { service: 'backend', replica: 1, container: 'imstack-dev-backend-1', stream: 'stderr', time: '2025-01-01T00:00:02.25Z', line: 'listening on 4000' });
+      assert.deepStrictEqual(resultOf(r.stdout, 'logs'), { containers: ['imstack-dev-backend-1', 'imstack-dev-backend-2'], lines: 1 });
     });
 
     it('--follow streams until Ctrl-C, then exits 0', async function () {

@@ -6,6 +6,7 @@ import * as path from 'path';
 import { PulumiMissingError } from '../../../automation/errors';
 import type { EngineEvent } from '../../../automation/pulumi/stackOps';
 import { enoentError, FakePrompter, harness, imctl, LOCKED_STDERR, pulumiError } from './support/fakes';
+import { resultOf } from './support/envelope';
 
 const URN = 'urn:pulumi:dev::imstack::imstack:tiers:DataTier$docker:index/container:Container::imstack-dev-postgres';
 
@@ -52,7 +53,7 @@ describe('imctl: deploy commands (Automation API injected)', function () {
     assert.match(r.stderr, /imstack-dev-postgres \(envs, image\)/);
   });
 
-  it('up --json streams engine events as NDJSON, masks secret values, and ends with a result record', async function () {
+  it('up --json streams engine events as NDJSON, masks secret values, and ends with the result envelope', async function () {
     const h = harness();
     const s = h.workspace.stack('dev');
     const secretEvent = { sequence: 3, timestamp: 1, resOutputsEvent: { metadata: { op: 'create', urn: URN, type: 't', provider: '', new: { outputs: { envs: { '4dabf18193072939515e22adb298388d': '1b47061264138c4ac30d75fd1eb44270', value: ['P=hunter2hunter2'] } } } } } } as unknown as EngineEvent;
@@ -64,7 +65,8 @@ describe('imctl: deploy commands (Automation API injected)', function () {
     assert.ok(lines[0].resourcePreEvent);
     assert.doesNotMatch(r.stdout, /hunter2/);
     assert.match(r.stdout, /"envs":"\[secret\]"/);
-    assert.deepStrictEqual(Object.keys(lines[2]), ['result']);
+    assert.deepStrictEqual(Object.keys(lines[2]), ['command', 'stack', 'ok', 'exitCode', 'result']);
+    assert.deepStrictEqual(Object.keys(resultOf(r.stdout, 'up') as object), ['changes', 'urls']);
   });
 
   it('up failing in the engine exits 10 with the first error diagnostic', async function () {
@@ -98,7 +100,7 @@ describe('imctl: deploy commands (Automation API injected)', function () {
     h.workspace.stack('dev').previewResult = { changes: { create: 2 } };
     const r = await imctl(h, '--json', 'preview', '--expect-no-changes');
     assert.strictEqual(r.code, 9);
-    assert.deepStrictEqual((JSON.parse(r.stdout.trim()) as { result: { changesPresent: boolean } }).result.changesPresent, true);
+    assert.deepStrictEqual(resultOf<{ changesPresent: boolean }>(r.stdout, 'preview').changesPresent, true);
   });
 
   it('destroy without a terminal and without --yes refuses (11) and destroys nothing', async function () {
@@ -202,9 +204,9 @@ describe('imctl: deploy commands (Automation API injected)', function () {
     assert.match(r.stdout, /redisUrl: \[secret\]/);
     assert.doesNotMatch(r.stdout, /qqqSECRETqqq/);
     r = await imctl(h, '--json', 'outputs');
-    assert.deepStrictEqual(JSON.parse(r.stdout), { publicUrl: 'http://localhost:8080', redisUrl: '[secret]' });
+    assert.deepStrictEqual(resultOf(r.stdout, 'outputs'), { publicUrl: 'http://localhost:8080', redisUrl: '[secret]' });
     r = await imctl(h, '--json', 'outputs', '--show-secrets');
-    assert.strictEqual((JSON.parse(r.stdout) as { redisUrl: string }).redisUrl, 'redis://:qqqSECRETqqq@redis:6379/0');
+    assert.strictEqual(resultOf<{ redisUrl: string }>(r.stdout).redisUrl, 'redis://:qqqSECRETqqq@redis:6379/0');
   });
 
   it('unlock confirms, then cancels (clears the lock)', async function () {

@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { DockerUnreachableError } from '../../../automation/errors';
 import { FakePrompter, harness, imctl } from './support/fakes';
+import { resultOf } from './support/envelope';
 
 function project(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imctl-doctor-'));
@@ -84,7 +85,7 @@ describe('imctl: doctor', function () {
     const h = harness(project());
     h.workspace.installed = null;
     const r = await imctl(h, '--json', 'doctor');
-    const out = JSON.parse(r.stdout) as { ok: boolean; checks: Array<{ name: string; status: string; fix?: string }> };
+    const out = resultOf<{ ok: boolean; checks: Array<{ name: string; status: string; fix?: string }> }>(r.stdout, 'doctor');
     assert.strictEqual(out.ok, false);
     assert.ok(out.checks.find((c) => c.name === 'pulumi')?.fix?.includes('get.pulumi.com'));
   });

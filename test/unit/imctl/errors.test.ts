@@ -4,6 +4,7 @@ import { CommanderError } from 'commander';
 import { describeError, mapError } from '../../../automation/errorMapping';
 import * as E from '../../../automation/errors';
 import { enoentError, harness, imctl, LOCKED_STDERR, pulumiError } from './support/fakes';
+import { errorOf } from './support/envelope';
 
 describe('imctl: error mapping and exit codes', function () {
   it('exit codes are distinct and documented', function () {
@@ -100,15 +101,27 @@ describe('imctl: error mapping and exit codes', function () {
     assert.match(v.stderr, /caused by: ConcurrentUpdateError/);
   });
 
-  it('--json errors are one JSON object on stderr', async function () {
+  it('--json errors are the envelope on stdout (ok false, the exit code and its name); stderr keeps the human line', async function () {
     const h = harness();
     h.workspace.openError = pulumiError(LOCKED_STDERR);
     const r = await imctl(h, '--json', 'up');
     assert.strictEqual(r.code, 5);
-    const obj = JSON.parse(r.stderr.trim()) as { error: { type: string; exitCode: number; message: string } };
-    assert.strictEqual(obj.error.type, 'LockConflictError');
-    assert.strictEqual(obj.error.exitCode, 5);
-    assert.strictEqual(r.stdout, '');
+    const obj = errorOf(r.stdout);
+    assert.strictEqual(obj.error.code, 'LOCKED');
+    assert.strictEqual(obj.exitCode, 5);
+    assert.deepStrictEqual([obj.command, obj.stack, obj.ok], ['up', 'dev', false]);
+    assert.match(obj.error.hint ?? '', /imctl unlock/);
+    assert.strictEqual(r.stdout.trim().split('\n').length, 1);
+    assert.match(r.stderr, /^error: stack dev is locked by another update/m);
+  });
+
+  it('--json usage errors from the parser are an envelope too, naming the command', async function () {
+    const r = await imctl(harness(), '--json', 'status', '--bogus');
+    assert.strictEqual(r.code, 3);
+    const obj = errorOf(r.stdout);
+    assert.deepStrictEqual([obj.command, obj.stack, obj.exitCode, obj.error.code], ['status', null, 3, 'USAGE']);
+    assert.match(obj.error.message, /unknown option '--bogus'/);
+    assert.strictEqual(errorOf((await imctl(harness(), '--json', 'stauts')).stdout).command, null);
   });
 
   it('an unexpected failure exits 70 with one line', async function () {

@@ -2,6 +2,7 @@
 import * as assert from 'assert';
 import type { BackupStatusAnswer } from '../../../automation/health/probes';
 import { container, FakeDocker, harness, imctl } from './support/fakes';
+import { resultOf } from './support/envelope';
 
 function stopped(h: ReturnType<typeof harness>, service: string): void {
   for (const c of h.docker.containers.filter((x) => x.service === service)) Object.assign(c, { state: 'exited', exitCode: 0, ports: [], startedAt: undefined });
@@ -127,7 +128,7 @@ describe('imctl: health', function () {
     stopped(h, 'redis');
     const r = await imctl(h, '--json', 'health');
     assert.strictEqual(r.code, 1);
-    const report = JSON.parse(r.stdout) as { status: string; exitCode: number; checks: Array<{ name: string; status: string }> };
+    const report = resultOf<{ status: string; exitCode: number; checks: Array<{ name: string; status: string }> }>(r.stdout, 'health');
     assert.strictEqual(report.status, 'degraded');
     assert.strictEqual(report.exitCode, 1);
     assert.ok(report.checks.some((c) => c.name === 'redis ping' && c.status === 'degraded'));

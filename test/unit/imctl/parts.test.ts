@@ -1,9 +1,6 @@
 // The pure parts: log demultiplexing, flag parsing, redaction, ordering, event rendering,
-// endpoint resolution and command discovery.
+// and endpoint resolution.
 import * as assert from 'assert';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { formatBytes, formatUptime, parseSeconds, parseSince, parseSize, parseTail } from '../../../automation/cli/duration';
 import { Redactor, maskUrlPasswords } from '../../../automation/cli/redact';
 import { renderTable } from '../../../automation/cli/table';
@@ -13,7 +10,6 @@ import { DockerUnreachableError, OperationFailedError, UsageError } from '../../
 import { parseConnectionUrl, resolveEndpoint } from '../../../automation/health/endpoints';
 import { describeUrn, hasChanges, maskSecrets, summarizeChanges } from '../../../automation/pulumi/engineEvents';
 import { chooseBackend } from '../../../automation/pulumi/backend';
-import { loadCommandModules } from '../../../automation/registry';
 import { byTier, selectContainers } from '../../../automation/services';
 import { container, devStack } from './support/fakes';
 
@@ -155,18 +151,6 @@ describe('imctl parts', function () {
       assert.deepStrictEqual(chooseBackend('/p', { PULUMI_BACKEND_URL: 's3://bucket' }), { url: 's3://bucket' });
       assert.deepStrictEqual(chooseBackend('/p', { PULUMI_BACKEND_URL: 'file:///state' }), { url: 'file:///state', localDir: '/state' });
       assert.deepStrictEqual(chooseBackend('/p', { PULUMI_BACKEND_URL: 'file://~' }), { url: 'file://~' });
-    });
-  });
-
-  describe('command registry', function () {
-    it('discovers modules that export register, orders them, and prefers .ts over a compiled twin', function () {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imctl-cmds-'));
-      fs.writeFileSync(path.join(dir, 'b.js'), 'exports.order = 5; exports.register = () => "b";');
-      fs.writeFileSync(path.join(dir, 'a.js'), 'exports.register = () => "a-js";');
-      fs.writeFileSync(path.join(dir, 'helper.js'), 'exports.notACommand = 1;');
-      fs.writeFileSync(path.join(dir, 'a.test.js'), 'throw new Error("tests are not commands")');
-      const mods = loadCommandModules([dir, path.join(dir, 'missing')]);
-      assert.deepStrictEqual(mods.map((m) => (m.register as unknown as () => string)()), ['b', 'a-js']);
     });
   });
 });
