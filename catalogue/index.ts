@@ -6,6 +6,7 @@ import { SERVICE_ROWS } from "./services";
 import { ROTATION_TARGETS, ServiceRow, TIERS } from "./types";
 
 export * from "./types";
+export * from "./objectStores";
 export { ConfiguredService, SERVICE_ROWS } from "./services";
 
 const registered: ServiceRow[] = [];

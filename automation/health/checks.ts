@@ -1,44 +1,17 @@
 // `imctl health`: every check, its severity and the overall verdict. Failing checks on the
 // request path that nothing can work without (nginx, the backend, postgres) make the stack
 // "down"; any other failure makes it "degraded".
-import type { Redactor } from '../cli/redact';
 import { formatBytes } from '../cli/duration';
-import type { ContainerSummary, DockerOps } from '../docker/dockerOps';
+import type { ContainerSummary } from '../docker/dockerOps';
 import { isCritical, isOneShot, portOf, serviceRows } from '../../catalogue';
 import { displayName, compareStartOrder } from '../services';
 import { hostAddress, parseConnectionUrl, resolveEndpoint } from './endpoints';
-import type { BackupStatusAnswer, Probes } from './probes';
+import type { BackupStatusAnswer } from './probes';
+import type { CheckResult, CheckStatus, HealthDeps, HealthOptions, HealthReport } from './report';
 import { apiCheck, maintenanceCheck, pageCheck } from './userChecks';
 import { MAX_SUCCESS_AGE_HOURS } from '../backup/status';
 
-export type CheckStatus = 'ok' | 'degraded' | 'down' | 'skipped';
-
-export interface CheckResult {
-  name: string;
-  status: CheckStatus;
-  detail: string;
-}
-
-export interface HealthReport {
-  stack: string;
-  status: 'healthy' | 'degraded' | 'down';
-  exitCode: 0 | 1 | 2;
-  checks: CheckResult[];
-}
-
-export interface HealthOptions {
-  stack: string;
-  /** Minimum free bytes on the Docker data root and the backups volume. */
-  minFreeBytes: number;
-  timeoutMs: number;
-}
-
-export interface HealthDeps {
-  docker: DockerOps;
-  probes: Probes;
-  redactor: Redactor;
-  now(): Date;
-}
+export type { CheckResult, CheckStatus, HealthDeps, HealthOptions, HealthReport } from './report';
 
 /** A critical service's loss (catalogue row `critical`) takes the whole stack down. */
 function failure(service: string): CheckStatus {

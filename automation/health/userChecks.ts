@@ -2,7 +2,7 @@
 // maintenance flag. `/health` alone is not enough: nginx passes it to the backend even while
 // every other route answers the 503 maintenance page.
 import type { ContainerSummary } from '../docker/dockerOps';
-import type { CheckResult, HealthDeps, HealthOptions } from './checks';
+import type { CheckResult, HealthDeps, HealthOptions } from './report';
 import { resolveEndpoint } from './endpoints';
 import type { BackupStatusAnswer, HttpAnswer } from './probes';
 import { maintenanceWhy } from './restoreState';

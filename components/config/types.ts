@@ -1,5 +1,5 @@
 // The typed stack configuration parseConfig produces, and its one error type.
-import type { ConfiguredService, RotationTarget } from "../../catalogue";
+import type { ConfiguredService, ObjectStoreEngine, RotationTarget } from "../../catalogue";
 
 export type Environment = "dev" | "prod";
 export type StorageDriver = "postgres" | "file";
@@ -74,11 +74,7 @@ export interface RemoteBackupConfig {
     secretKey: string;
 }
 
-/** Where uploads live: a SeaweedFS container, the archived MinIO, or an S3 service outside the stack. */
-export const OBJECT_STORE_ENGINES = ["seaweedfs", "minio", "external"] as const;
-export type ObjectStoreEngine = (typeof OBJECT_STORE_ENGINES)[number];
-/** New stacks get the maintained engine; existing MinIO stacks set `objectStore.engine: minio`. */
-export const DEFAULT_OBJECT_STORE_ENGINE: ObjectStoreEngine = "seaweedfs";
+export { DEFAULT_OBJECT_STORE_ENGINE, OBJECT_STORE_ENGINES, ObjectStoreEngine } from "../../catalogue";
 
 export interface ExternalObjectStoreConfig {
     /** Bare host name of the S3 API (no scheme, no port). */
