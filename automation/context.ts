@@ -1,6 +1,7 @@
 // The per-invocation context every command action receives: global flags, output, the
 // injected boundaries, and the shared steps (open a stack, confirm, run an operation).
 import type { Command } from 'commander';
+import { isProduction } from './backup/contract';
 import { interruptible } from './cli/interrupts';
 import { Output } from './cli/output';
 import { confirm } from './cli/prompt';
@@ -136,9 +137,9 @@ export class Ctx {
     return all;
   }
 
-  /** True for production stacks, which get stricter confirmations. */
+  /** True for production stacks, which get stricter confirmations (the contract's one rule). */
   isProduction(environment?: unknown): boolean {
-    return environment === 'prod' || environment === 'production' || /^prod(uction)?([-_.].*)?$/.test(this.stack);
+    return isProduction(this.stack, environment);
   }
 }
 

@@ -2,6 +2,9 @@
 // where to report progress. Built from the environment in the job (config.ts) or by tests.
 import type { PgConnection } from './postgres';
 import type { S3Target } from './objects';
+import type { ProgressEvent } from './contract';
+
+export type { ProgressEvent };
 
 export interface RedisTarget {
   readonly host: string;
@@ -13,10 +16,6 @@ export interface RemoteTarget extends S3Target {
   /** Key prefix inside the remote bucket, e.g. "imstack/prod/". */
   readonly prefix: string;
 }
-
-export type ProgressEvent =
-  | { readonly type: 'phase'; readonly phase: string; readonly detail?: string }
-  | { readonly type: 'progress'; readonly phase: string; readonly bytes: number; readonly objects: number };
 
 export interface BackupContext {
   readonly stack: string;

@@ -6,9 +6,10 @@
 import { constants, createReadStream, promises as fsp } from 'fs';
 import { createHash } from 'crypto';
 import { dirname, join, relative, sep } from 'path';
+import { INCOMING_DIR } from './contract';
 import { ArchiveRejected } from './manifest';
 
-export const INCOMING_DIR = '.incoming';
+export { INCOMING_DIR };
 
 /** A staging folder no process has written to for this long is left over from a killed copy. */
 export const STALE_INCOMING_MS = 24 * 3600_000;

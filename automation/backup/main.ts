@@ -11,8 +11,10 @@
 import { basename } from 'path';
 import { createInterface } from 'readline';
 import { Command } from 'commander';
-import { parseComponents, settingsFromEnv } from './config';
-import { BackupContext, ProgressEvent } from './context';
+import { BackupContext } from './context';
+import {
+  BackupJobResult, fromEnv, HookName, HookReply, JOB_EXIT, JobCommand, JobEvent, JobResults, ListedArchive, parseComponents, StatusJobResult, VerifyJobResult,
+} from './contract';
 import { prune } from './prune';
 import { listRemote } from './remote';
 import { recoverInterrupted, restore, RestoreHooks } from './restore';
@@ -20,26 +22,24 @@ import { readJournal } from './journal';
 import { runBackup } from './run';
 import { startScheduler } from './scheduler';
 import { Settler } from './settle';
-import { DOCKER_SOCKET, DockerSocketEngine } from './site';
+import { DockerSocketEngine } from './site';
 import { backupHealth, clearMaintenance, readMaintenance, readStatus, writeMaintenance } from './status';
 import { listLocal } from './store';
 import { verify } from './verify';
-
-export type OutputEvent = ProgressEvent | { type: 'result'; data: unknown } | { type: 'error'; message: string; code?: string } | { type: 'hook'; name: keyof RestoreHooks } | { type: 'log'; message: string };
 
 /**
  * Hooks answered by the caller over stdin. Around them the job keeps maintenance.json, so that
  * if this process dies while the site is in maintenance, the job daemon knows a restore put it
  * there and lifts it once the data is settled (settle.ts), with no caller left to do it.
  */
-function stdioHooks(emit: (e: OutputEvent) => void, dir: string, reason: string): RestoreHooks {
+function stdioHooks(emit: (e: JobEvent) => void, dir: string, reason: string): RestoreHooks {
   const rl = createInterface({ input: process.stdin });
   const lines = rl[Symbol.asyncIterator]();
-  const ask = async (name: keyof RestoreHooks): Promise<void> => {
+  const ask = async (name: HookName): Promise<void> => {
     emit({ type: 'hook', name });
     const next = await lines.next();
     if (next.done) throw new Error(`caller went away during ${name}`);
-    const reply = JSON.parse(next.value) as { ok: boolean; error?: string };
+    const reply = JSON.parse(next.value) as HookReply;
     if (!reply.ok) throw new Error(`${name} failed: ${reply.error ?? 'unknown error'}`);
   };
   return {
@@ -60,7 +60,7 @@ function stdioHooks(emit: (e: OutputEvent) => void, dir: string, reason: string)
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('imstack-backup').option('--json', 'one JSON event per line').exitOverride();
   let json = false;
-  const emit = (e: OutputEvent): void => {
+  const emit = (e: JobEvent): void => {
     if (json) process.stdout.write(JSON.stringify(e) + '\n');
     else if (e.type === 'phase') process.stderr.write(`${e.phase}: ${e.detail ?? ''}\n`);
     else if (e.type === 'progress') process.stderr.write(`${e.phase}: ${(e.bytes / 1048576).toFixed(1)} MiB, ${e.objects} objects\n`);
@@ -70,12 +70,13 @@ export async function main(argv: string[]): Promise<number> {
   };
   const ctx = (): BackupContext => {
     json = Boolean(program.opts().json);
-    return { ...settingsFromEnv().ctx, onProgress: emit };
+    return { ...fromEnv().ctx, onProgress: emit };
   };
-  const result = (data: unknown): void => emit({ type: 'result', data });
+  // Each command's result has the contract's type for that command (imctl's job client reads it so).
+  const result = <C extends JobCommand>(_command: C, data: JobResults[C]): void => emit({ type: 'result', data });
 
   program.command('job').action(async () => {
-    const s = settingsFromEnv();
+    const s = fromEnv();
     const c = { ...s, ctx: { ...s.ctx, onProgress: undefined } };
     const sched = await startScheduler(c, {
       onRun: (r) => console.log(`${new Date().toISOString()} backup ok: ${r.backup.file} (${r.backup.bytes} bytes)${r.remote ? `, remote ${r.remote.ok ? 'ok' : 'FAILED: ' + r.remote.reason}` : ''}`),
@@ -84,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`backup job for stack ${c.ctx.stack}: schedule "${c.schedule}" (${c.timezone}), next run ${sched.nextRun()?.toISOString()}`);
     // At once, and every 2 s: an interrupted restore rolled back, the maintenance page it left
     // lifted, a deferred safety archive written (settle.ts).
-    const socket = process.env.DOCKER_SOCKET || DOCKER_SOCKET;
+    const socket = s.dockerSocket;
     const site = DockerSocketEngine.ifAvailable(c.ctx.stack, socket);
     if (!site) console.log(`no Docker socket at ${socket}: a maintenance page left by a killed restore is reported, not lifted`);
     const settler = new Settler(c.ctx, { site, log: (m) => console.log(m) });
@@ -103,11 +104,13 @@ export async function main(argv: string[]): Promise<number> {
   program.command('backup').argument('[components...]').option('--remote').action(async (components: string[], o: { remote?: boolean }) => {
     const c = ctx();
     const r = await runBackup(c, { components: parseComponents(components.length ? components.join(',') : 'all'), kind: 'manual', remote: o.remote });
-    result({ file: r.backup.file, bytes: r.backup.bytes, durationMs: r.backup.durationMs, objectCount: r.backup.manifest.objectCount, rowCounts: r.backup.manifest.rowCounts, remote: r.remote });
+    const data: BackupJobResult = { file: r.backup.file, bytes: r.backup.bytes, durationMs: r.backup.durationMs, objectCount: r.backup.manifest.objectCount, rowCounts: r.backup.manifest.rowCounts, remote: r.remote };
+    result('backup', data);
   });
   program.command('verify').argument('<file>').action(async (file: string) => {
     const r = await verify(ctx(), file);
-    result({ file: r.path, ok: true, createdAt: r.manifest.createdAt, components: r.manifest.components, entries: r.manifest.entries.length, objectCount: r.manifest.objectCount, rowCounts: r.manifest.rowCounts });
+    const data: VerifyJobResult = { file: r.path, ok: true, createdAt: r.manifest.createdAt, components: [...r.manifest.components], entries: r.manifest.entries.length, objectCount: r.manifest.objectCount, rowCounts: r.manifest.rowCounts };
+    result('verify', data);
   });
   program
     .command('restore')
@@ -119,23 +122,24 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (file: string, o: { postgresOnly?: boolean; minioOnly?: boolean; hooks?: string; deferSafety?: boolean }) => {
       const c = ctx();
       const r = await restore(c, file, { postgresOnly: o.postgresOnly, minioOnly: o.minioOnly, hooks: o.hooks === 'stdio' ? stdioHooks(emit, c.backupDir, `restore of ${basename(file)}`) : undefined, deferSafety: o.deferSafety });
-      result(r);
+      result('restore', { ...r, components: [...r.components] });
     });
   program.command('recover').option('--hooks <mode>').action(async (o: { hooks?: string }) => {
     const c = ctx();
     const j = await recoverInterrupted(c, o.hooks === 'stdio' ? stdioHooks(emit, c.backupDir, 'recovery of an interrupted restore') : undefined);
-    result({ recovered: j ?? null });
+    result('recover', { recovered: j ?? null });
   });
   program.command('list').option('--remote').action(async (o: { remote?: boolean }) => {
     const c = ctx();
-    const local = (await listLocal(c.backupDir, c.stack)).map((a) => ({ where: 'local', file: a.file, bytes: a.bytes, createdAt: a.createdAt.toISOString(), encrypted: a.encrypted, components: a.info?.components, kind: a.info?.kind, lastVerified: a.info?.lastVerified }));
-    const remote = o.remote && c.remote ? (await listRemote(c.remote, c.stack)).map((a) => ({ where: 'remote', file: a.file, bytes: a.bytes, createdAt: a.createdAt.toISOString(), encrypted: a.encrypted })) : [];
-    result([...local, ...remote]);
+    const local = (await listLocal(c.backupDir, c.stack)).map((a): ListedArchive => ({ where: 'local', file: a.file, bytes: a.bytes, createdAt: a.createdAt.toISOString(), encrypted: a.encrypted, components: a.info && [...a.info.components], kind: a.info?.kind, lastVerified: a.info?.lastVerified }));
+    const remote = o.remote && c.remote ? (await listRemote(c.remote, c.stack)).map((a): ListedArchive => ({ where: 'remote', file: a.file, bytes: a.bytes, createdAt: a.createdAt.toISOString(), encrypted: a.encrypted })) : [];
+    result('list', [...local, ...remote]);
   });
   program.command('prune').option('--dry-run').action(async (o: { dryRun?: boolean }) => {
-    const s = settingsFromEnv();
+    const s = fromEnv();
     ctx();
-    result(await prune(s.ctx, s.retention, Boolean(o.dryRun)));
+    const r = await prune(s.ctx, s.retention, Boolean(o.dryRun));
+    result('prune', { ...r, kept: [...r.kept], pruned: [...r.pruned] });
   });
   program.command('status').action(async () => {
     const c = ctx();
@@ -143,17 +147,18 @@ export async function main(argv: string[]): Promise<number> {
     const j = await readJournal(c.backupDir);
     const restoring = j ? { archive: j.archive, safety: j.safety, phase: j.phase, startedAt: j.startedAt } : undefined;
     const maintenance = await readMaintenance(c.backupDir);
-    result({ ...st, restoring, maintenance, health: backupHealth(st, new Date()) });
+    const data: StatusJobResult = { ...st, restoring, maintenance, health: backupHealth(st, new Date()) };
+    result('status', data);
   });
 
   try {
     await program.parseAsync(argv);
-    return 0;
+    return JOB_EXIT.OK;
   } catch (e) {
     const err = e as Error & { code?: string; exitCode?: number };
     if (err.code?.startsWith('commander.')) return err.exitCode ?? 2;
     emit({ type: 'error', message: err.message, code: err.name === 'ArchiveRejected' ? (err as { code?: string }).code : err.name });
-    return err.name === 'ArchiveRejected' ? 3 : err.name === 'RestoreFailed' ? 4 : 1;
+    return err.name === 'ArchiveRejected' ? JOB_EXIT.ARCHIVE_REFUSED : err.name === 'RestoreFailed' ? JOB_EXIT.RESTORE_ROLLED_BACK : JOB_EXIT.FAILED;
   }
 }
 

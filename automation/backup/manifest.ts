@@ -2,10 +2,13 @@
 // last tar entry (checksums are only known once the data has streamed through); a small
 // header.json entry comes first so another stack's archive or an unknown format is refused
 // before any data is read.
+import { ALL_COMPONENTS, type Component, type RejectionCode } from './contract';
+
+// Defined in the contract (the job's results and error codes name them); re-exported for the engine.
+export { ALL_COMPONENTS };
+export type { Component, RejectionCode };
 
 export const FORMAT_VERSION = 1;
-export type Component = 'postgres' | 'minio' | 'redis';
-export const ALL_COMPONENTS: readonly Component[] = ['postgres', 'minio', 'redis'];
 
 export interface ArchiveHeader {
   readonly formatVersion: number;
@@ -49,10 +52,6 @@ export const OBJECT_PREFIX = 'objects/';
  * authentication). `unencrypted`: a plain archive on a stack that encrypts; `unauthenticated`:
  * a plain archive without a MAC; `name-taken`: a host file named like an archive with other content.
  */
-export type RejectionCode =
-  | 'format-version' | 'wrong-stack' | 'checksum' | 'missing-entry' | 'unexpected-entry' | 'malformed' | 'dump-invalid' | 'missing-file'
-  | 'truncated' | 'damaged-header' | 'wrong-key' | 'tampered' | 'unencrypted' | 'unauthenticated' | 'name-taken';
-
 export class ArchiveRejected extends Error {
   constructor(readonly code: RejectionCode, message: string) {
     super(message);

@@ -1,5 +1,6 @@
 // Archive file names: backup_<stack>_<YYYYMMDD_HHMMSS>.tar.gz, plus ".enc" when encrypted.
 // The timestamp is UTC so names sort chronologically regardless of the schedule's timezone.
+import { STACK_NAME_PATTERN, stackNameProblem } from './contract';
 
 export interface ArchiveName {
   readonly file: string;
@@ -8,8 +9,7 @@ export interface ArchiveName {
   readonly encrypted: boolean;
 }
 
-const NAME_RE = /^backup_([a-z0-9][a-z0-9-]*)_(\d{8})_(\d{6})\.tar\.gz(\.enc)?$/;
-export const STACK_RE = /^[a-z0-9][a-z0-9-]*$/;
+const NAME_RE = new RegExp(`^backup_(${STACK_NAME_PATTERN.source.slice(1, -1)})_(\\d{8})_(\\d{6})\\.tar\\.gz(\\.enc)?$`);
 
 function pad(n: number, w = 2): string {
   return String(n).padStart(w, '0');
@@ -20,7 +20,8 @@ export function formatTimestamp(d: Date): string {
 }
 
 export function archiveFileName(stack: string, createdAt: Date, encrypted: boolean): string {
-  if (!STACK_RE.test(stack)) throw new Error(`invalid stack name "${stack}" (lowercase letters, digits and dashes)`);
+  const problem = stackNameProblem(stack);
+  if (problem) throw new Error(problem);
   return `backup_${stack}_${formatTimestamp(createdAt)}.tar.gz${encrypted ? '.enc' : ''}`;
 }
 

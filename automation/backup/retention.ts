@@ -1,13 +1,14 @@
 // Which archives to delete. Pure, so the rules can be tested against any calendar:
 // an archive goes when it is older than retentionDays AND is not among the newest keepLast,
 // so a pause in backups (a broken job, a long outage) never prunes everything.
+import { JOB_DEFAULTS } from './contract';
 
 export interface RetentionPolicy {
   readonly retentionDays: number;
   readonly keepLast: number;
 }
 
-export const DEFAULT_RETENTION: RetentionPolicy = { retentionDays: 7, keepLast: 3 };
+export const DEFAULT_RETENTION: RetentionPolicy = { retentionDays: JOB_DEFAULTS.retentionDays, keepLast: JOB_DEFAULTS.keepLast };
 
 export interface Dated {
   readonly file: string;

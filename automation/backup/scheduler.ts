@@ -1,7 +1,8 @@
 // The long-running side of the job container: fires runBackup on the cron schedule and keeps
 // status.json's nextRun current. `protect` stops a slow run from overlapping the next one.
 import { Cron } from 'croner';
-import { JobSettings } from './config';
+import type { BackupContext } from './context';
+import type { JobSettings } from './contract';
 import { runBackup, RunResult } from './run';
 import { updateStatus } from './status';
 
@@ -10,12 +11,15 @@ export interface Scheduler {
   stop(): void;
 }
 
+/** The job's settings (contract fromEnv), or a test's own context. */
+export type SchedulerSettings = Pick<JobSettings, 'schedule' | 'timezone' | 'retention' | 'components'> & { readonly ctx: BackupContext };
+
 export interface SchedulerEvents {
   onRun?(result: RunResult): void;
   onError?(error: Error): void;
 }
 
-export async function startScheduler(s: JobSettings, events: SchedulerEvents = {}): Promise<Scheduler> {
+export async function startScheduler(s: SchedulerSettings, events: SchedulerEvents = {}): Promise<Scheduler> {
   let job: Cron;
   try {
     new Cron(s.schedule, { timezone: s.timezone, paused: true }).stop();

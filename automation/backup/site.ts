@@ -6,11 +6,9 @@
 // docs/operations.md, "Interrupted restores".
 import { request } from 'http';
 import { existsSync } from 'fs';
+import { DOCKER_SOCKET, MAINTENANCE_FLAG } from './contract';
 
-/** The file nginx checks on every request (nginx/render.ts MAINTENANCE_FLAG; not importable here, the job image holds only this folder). */
-export const MAINTENANCE_FLAG = '/var/lib/imstack/maintenance/on';
-/** Where the job container has the engine's socket (components/backupJob.ts mounts it). */
-export const DOCKER_SOCKET = '/var/run/docker.sock';
+export { MAINTENANCE_FLAG };
 /** Container labels the program sets (automation/docker/dockerOps.ts LABEL). */
 export const LABEL = { stack: 'com.imstack.stack', service: 'com.imstack.service' } as const;
 

@@ -1,5 +1,6 @@
 // The network and filesystem probes `imctl health` runs. Injected so unit tests decide
 // what answers; the real ones use pg, ioredis, the minio client, fetch, net and statfs.
+import type { StatusJobResult } from '../backup/contract';
 
 export interface PgTarget {
   host: string;
@@ -36,15 +37,8 @@ export interface DiskSpace {
   totalBytes: number;
 }
 
-/** What the backup job's status.json says (read inside the job container). */
-export interface BackupStatusAnswer {
-  lastSuccess?: { at: string; file?: string };
-  lastFailure?: { at: string; reason?: string };
-  /** A restore's journal: in progress, interrupted, or (committed) its safety archive still to be written. */
-  restoring?: { archive: string; safety?: string; phase: string; startedAt: string };
-  /** Why a restore put the site in maintenance (maintenance.json in the backups volume). */
-  maintenance?: { since: string; reason: string; entered?: boolean; problem?: { at: string; message: string } };
-}
+/** What the backup job's status says (`main.js status`, read inside the job container); health needs only these. */
+export type BackupStatusAnswer = Partial<Pick<StatusJobResult, 'lastSuccess' | 'lastFailure' | 'restoring' | 'maintenance'>>;
 
 /** The maintenance flag in an nginx container. */
 export interface FlagAnswer {

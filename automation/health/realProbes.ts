@@ -5,6 +5,9 @@ import * as net from 'net';
 import { Client as PgClient } from 'pg';
 import Redis from 'ioredis';
 import * as Minio from 'minio';
+import { MAINTENANCE_FLAG } from '../backup/contract';
+import { realExec } from '../jobClient/factory';
+import { execJob } from '../jobClient/protocol';
 import type { BackupStatusAnswer, BucketTarget, DiskSpace, FlagAnswer, HttpAnswer, PgTarget, Probes, RedisTarget } from './probes';
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -92,24 +95,12 @@ export const realProbes: Probes = {
   },
 
   async backupStatus(containerId: string, timeoutMs: number): Promise<BackupStatusAnswer> {
-    const { JOB_MAIN } = require('../backup/cli/jobClient') as typeof import('../backup/cli/jobClient');
-    let answer: BackupStatusAnswer | undefined;
-    let error = '';
-    const { code } = await execIn(containerId, ['node', JOB_MAIN, '--json', 'status'], timeoutMs, 'backup status', (text) => {
-      try {
-        const e = JSON.parse(text) as { type?: string; data?: BackupStatusAnswer; message?: string };
-        if (e.type === 'result') answer = e.data;
-        else if (e.type === 'error') error = e.message ?? '';
-      } catch {
-        // not an event line
-      }
-    });
-    if (!answer) throw new Error(`backup status exited ${code}${error ? `: ${error}` : ''}`);
-    return answer;
+    const { result, error, code } = await withTimeout(execJob(realExec(), containerId, ['status']), timeoutMs, 'backup status');
+    if (!result) throw new Error(`backup status exited ${code}${error?.message ? `: ${error.message}` : ''}`);
+    return result.data;
   },
 
   async maintenanceFlag(containerId: string, timeoutMs: number): Promise<FlagAnswer | null> {
-    const { MAINTENANCE_FLAG } = require('../backup/site') as typeof import('../backup/site');
     const out: string[] = [];
     // Exit 1 with "No such file" is the normal "not set"; anything else is a failure to read it.
     const { code, stderr } = await execIn(containerId, ['stat', '-c', '%Y', MAINTENANCE_FLAG], timeoutMs, 'maintenance flag', (text) => void out.push(text));
@@ -121,7 +112,6 @@ export const realProbes: Probes = {
 
 /** Runs cmd in a container (bounded by timeoutMs); stdout lines go to onLine, stderr is collected. */
 async function execIn(containerId: string, cmd: string[], timeoutMs: number, what: string, onLine: (text: string) => void): Promise<{ code: number; stderr: string }> {
-  const { realExec } = require('../backup/cli/factory') as typeof import('../backup/cli/factory');
   const stderr: string[] = [];
   const code = await withTimeout(
     realExec().run(containerId, cmd, { stdin: false }, (l) => (l.stream === 'stdout' ? onLine(l.text) : void stderr.push(l.text))),

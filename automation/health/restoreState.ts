@@ -1,7 +1,7 @@
 // What the backup job says about restores and the maintenance page, in words an operator can
 // act on. Shared by `imctl health` (why the site is in maintenance) and `imctl start|restart`
 // (a restore pending or interrupted, and what resolves it).
-import { MAINTENANCE_FLAG } from '../backup/site';
+import { MAINTENANCE_FLAG } from '../backup/contract';
 import type { BackupStatusAnswer, FlagAnswer } from './probes';
 
 export interface RestoreNotice {

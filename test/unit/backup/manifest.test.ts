@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import { ArchiveHeader, ArchiveRejected, checkEntries, Manifest, parseHeader, parseManifest } from '../../../automation/backup/manifest';
 import { backupHealth } from '../../../automation/backup/status';
-import { parseComponents, settingsFromEnv } from '../../../automation/backup/config';
+import { fromEnv as settingsFromEnv, parseComponents } from '../../../automation/backup/contract';
 
 const sha = (c: string): string => c.repeat(64);
 const header: ArchiveHeader = { formatVersion: 1, stack: 'prod', createdAt: '2024-01-01T02:00:00.000Z', components: ['postgres', 'minio'], kind: 'scheduled' };

@@ -2,8 +2,7 @@ import assert from 'assert';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { settingsFromEnv } from '../../../automation/backup/config';
-import { SECRET_ENV, withSecretFiles } from '../../../automation/backup/secretEnv';
+import { fromEnv as settingsFromEnv, SECRET_ENV, withSecretFiles } from '../../../automation/backup/contract';
 
 describe('backup job: secrets from X_FILE', function () {
   let dir: string;

@@ -1,15 +1,11 @@
 // The restore hooks, answered from outside the job container: maintenance on = nginx serves
 // its 503 page (a flag file nginx checks on every request) and the backends stop, so nothing
 // writes while the database and objects are swapped; off = the reverse, backends healthy first.
-import type { Ctx } from '../../context';
-import { OperationFailedError } from '../../errors';
-import { waitReady } from '../../lifecycle';
+import type { Ctx } from '../context';
+import { OperationFailedError } from '../errors';
+import { waitReady } from '../lifecycle';
+import { MAINTENANCE_FLAG } from '../backup/contract';
 import type { ContainerExec } from './containerExec';
-
-// The flag's path: one constant with the job, which lifts the page itself after a killed restore.
-import { MAINTENANCE_FLAG } from '../site';
-
-export { MAINTENANCE_FLAG };
 
 export interface MaintenanceOptions {
   /** Seconds the backends get to stop, and to become healthy again. */

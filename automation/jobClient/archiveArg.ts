@@ -6,14 +6,12 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Ctx } from '../../context';
-import type { ContainerSummary } from '../../docker/dockerOps';
-import { UsageError } from '../../errors';
-import { ALLOW_UNENCRYPTED_ENV } from '../config';
-import { INCOMING_DIR } from '../incoming';
-import { parseArchiveName } from '../naming';
+import type { Ctx } from '../context';
+import type { ContainerSummary } from '../docker/dockerOps';
+import { UsageError } from '../errors';
+import { ALLOW_UNENCRYPTED_ENV, BACKUPS_DIR, INCOMING_DIR } from '../backup/contract';
+import { parseArchiveName } from '../backup/naming';
 import type { ContainerExec } from './containerExec';
-import { BACKUPS_DIR } from './jobClient';
 
 /** --allow-unencrypted (restore, backups verify): the one way to import an archive the stack's key does not authenticate. */
 export const ALLOW_UNENCRYPTED_HELP =

@@ -5,8 +5,12 @@ import { readFileSync } from 'fs';
 
 /** Variables of the job that carry secrets. */
 export const SECRET_ENV = ['PGPASSWORD', 'S3_SECRET_KEY', 'BACKUP_KEY', 'BACKUP_PREVIOUS_KEYS', 'REDIS_PASSWORD', 'REMOTE_S3_SECRET_KEY'] as const;
+export type SecretEnvName = (typeof SECRET_ENV)[number];
 
-type Env = Readonly<Record<string, string | undefined>>;
+/** Variables the job reads as they are; not secret, yet kept out of output (imctl's redactor). */
+export const ACCESS_KEY_ENV = ['S3_ACCESS_KEY', 'REMOTE_S3_ACCESS_KEY'] as const;
+
+export type Env = Readonly<Record<string, string | undefined>>;
 
 /** `env` with every X_FILE read into X (trailing newlines dropped); X and X_FILE together are an error. */
 export function withSecretFiles(env: Env, read: (file: string) => string = (f) => readFileSync(f, 'utf8')): Env {

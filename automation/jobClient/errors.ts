@@ -1,7 +1,7 @@
 // The two outcomes of backup/restore that scripts must tell apart from a plain failure:
 // the archive was refused before anything changed, and a restore failed but put the
 // previous data back. Both keep the imctl convention of one class per exit code.
-import { ExitCode, ImctlError } from '../../errors';
+import { ExitCode, ImctlError } from '../errors';
 
 export const BACKUP_EXIT = {
   /** The archive failed verification (corrupt, truncated, wrong key, other stack, missing); nothing was changed. */
