@@ -3,16 +3,13 @@
 // backend's own admin command inside a running backend container (Docker exec), where the
 // database settings already are: no credential passes through imctl or a command line, and
 // the backend that owns the schema does the change. It takes effect on the user's next request.
-import type { Command } from 'commander';
-import type { App } from '../app';
-import { realExec, type ExecFactory } from '../jobClient/factory';
+import type { ExecFactory } from '../jobClient/factory';
 import { renderTable } from '../cli/table';
 import type { Ctx } from '../context';
 import type { ContainerSummary } from '../docker/dockerOps';
 import { OperationFailedError, UsageError } from '../errors';
 import { compareStartOrder } from '../services';
-
-export const order = 96;
+import type { CommandDef } from './factory';
 
 /** The command the backend image provides (apps/backend/src/admin-cli.ts, built to /app/dist). */
 export const ADMIN_CLI = ['node', '/app/dist/admin-cli.js'] as const;
@@ -89,52 +86,50 @@ export async function runAdminCli(ctx: Ctx, exec: ReturnType<ExecFactory>, args:
   });
 }
 
-export function registerAdmin(program: Command, app: App, execFactory: ExecFactory): void {
-  const admin = program
-    .command('admin')
-    .helpGroup('Maintenance:')
-    .description('grant, revoke and list the admin role (the only way anyone becomes an admin)');
-
-  admin
-    .command('grant')
-    .description('make a registered user an admin (effective on their next request)')
-    .argument('<username>', 'the user, as they registered')
-    .action(
-      app.action(async (ctx, args) => {
-        const r = (await runAdminCli(ctx, execFactory(), ['grant', args[0]])) as RoleChange;
-        if (ctx.out.json) return ctx.out.data({ result: { operation: 'admin grant', stack: ctx.stack, ...r } });
-        ctx.out.line(r.changed ? `${r.username} is now an admin on stack ${ctx.stack}.` : `${r.username} already is an admin on stack ${ctx.stack}; nothing changed.`);
-      }),
-    );
-
-  admin
-    .command('revoke')
-    .description('take the admin role away (asks first unless --yes; effective on their next request)')
-    .argument('<username>', 'the admin to demote to a plain user')
-    .action(
-      app.action(async (ctx, args) => {
-        await ctx.confirm(`Revoke the admin role of ${args[0]} on stack ${ctx.stack}? They keep their account but lose the admin pages and API at once.`);
-        const r = (await runAdminCli(ctx, execFactory(), ['revoke', args[0]])) as RoleChange;
-        if (ctx.out.json) return ctx.out.data({ result: { operation: 'admin revoke', stack: ctx.stack, ...r } });
-        ctx.out.line(r.changed ? `${r.username} is no longer an admin on stack ${ctx.stack}.` : `${r.username} was not an admin on stack ${ctx.stack}; nothing changed.`);
-      }),
-    );
-
-  admin
-    .command('list')
-    .description('list the admins')
-    .action(
-      app.action(async (ctx) => {
-        const { admins } = (await runAdminCli(ctx, execFactory(), ['list'])) as { admins: AdminEntry[] };
-        if (ctx.out.json) return ctx.out.data({ result: { operation: 'admin list', stack: ctx.stack, admins } });
-        if (admins.length === 0) return ctx.out.line(`Stack ${ctx.stack} has no admins; grant one with \`imctl admin grant <username>\`.`);
-        // Display names are whatever users typed: no control characters reach the terminal.
-        const shown = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-        ctx.out.line(renderTable(['USERNAME', 'DISPLAY NAME', 'REGISTERED'], admins.map((a) => [a.username, shown(a.displayName), a.createdAt.slice(0, 19).replace('T', ' ')])));
-      }),
-    );
+export interface AdminUserOptions {
+  /** The user, as they registered. */
+  username: string;
 }
 
-export function register(program: Command, app: App): void {
-  registerAdmin(program, app, realExec);
+export async function runGrant(ctx: Ctx, opts: AdminUserOptions, exec: ExecFactory): Promise<RoleChange> {
+  const r = (await runAdminCli(ctx, exec(), ['grant', opts.username])) as RoleChange;
+  ctx.out.line(r.changed ? `${r.username} is now an admin on stack ${ctx.stack}.` : `${r.username} already is an admin on stack ${ctx.stack}; nothing changed.`);
+  return r;
 }
+
+export async function runRevoke(ctx: Ctx, opts: AdminUserOptions, exec: ExecFactory): Promise<RoleChange> {
+  await ctx.confirm(`Revoke the admin role of ${opts.username} on stack ${ctx.stack}? They keep their account but lose the admin pages and API at once.`);
+  const r = (await runAdminCli(ctx, exec(), ['revoke', opts.username])) as RoleChange;
+  ctx.out.line(r.changed ? `${r.username} is no longer an admin on stack ${ctx.stack}.` : `${r.username} was not an admin on stack ${ctx.stack}; nothing changed.`);
+  return r;
+}
+
+export async function runList(ctx: Ctx, exec: ExecFactory): Promise<{ admins: AdminEntry[] }> {
+  const { admins } = (await runAdminCli(ctx, exec(), ['list'])) as { admins: AdminEntry[] };
+  if (admins.length === 0) ctx.out.line(`Stack ${ctx.stack} has no admins; grant one with \`imctl admin grant <username>\`.`);
+  // Display names are whatever users typed: no control characters reach the terminal.
+  const shown = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  if (admins.length) ctx.out.line(renderTable(['USERNAME', 'DISPLAY NAME', 'REGISTERED'], admins.map((a) => [a.username, shown(a.displayName), a.createdAt.slice(0, 19).replace('T', ' ')])));
+  return { admins };
+}
+
+export const adminCommand: CommandDef = {
+  register(program, f) {
+    const admin = program.command('admin').description('grant, revoke and list the admin role (the only way anyone becomes an admin)');
+    admin
+      .command('grant')
+      .description('make a registered user an admin (effective on their next request)')
+      .argument('<username>', 'the user, as they registered')
+      .action(f.action((ctx, args) => runGrant(ctx, { username: args[0] }, f.exec)));
+    admin
+      .command('revoke')
+      .description('take the admin role away (asks first unless --yes; effective on their next request)')
+      .argument('<username>', 'the admin to demote to a plain user')
+      .action(f.action((ctx, args) => runRevoke(ctx, { username: args[0] }, f.exec)));
+    admin
+      .command('list')
+      .description('list the admins')
+      .action(f.action((ctx) => runList(ctx, f.exec)));
+    return admin;
+  },
+};

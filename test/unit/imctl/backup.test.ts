@@ -6,14 +6,11 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Command } from 'commander';
-import { run, type App } from '../../../automation/app';
+import { run } from '../../../automation/app';
 import type { Deps } from '../../../automation/deps';
 import type { ContainerExec, ExecLine, ExecOptions, SendLine } from '../../../automation/jobClient/containerExec';
-import { registerBackup } from '../../../automation/commands/backup';
-import { registerBackups } from '../../../automation/commands/backups';
-import { registerRestore } from '../../../automation/commands/restore';
 import { container, FakePrompter, harness, type Harness } from './support/fakes';
+import { resultOf } from './support/envelope';
 
 type Emit = (e: object) => void;
 type Ask = (e: object) => Promise<string>;
@@ -92,8 +89,7 @@ async function cli(h: Harness, exec: FakeExec, ...args: string[]): Promise<{ cod
     },
     nodeVersion: '20.20.0',
   };
-  const modules = [registerBackup, registerBackups, registerRestore].map((r) => ({ register: (p: Command, a: App) => r(p, a, () => exec) }));
-  const code = await run(['node', 'imctl', ...args], deps, modules);
+  const code = await run(['node', 'imctl', ...args], deps, { exec: () => exec });
   const out = { code, stdout: h.stdout.text, stderr: h.stderr.text };
   const all = out.stdout + out.stderr;
   for (const s of [SECRETS.PGPASSWORD, SECRETS.S3_SECRET_KEY, SECRETS.BACKUP_KEY, 'oldKEYvalue000111', 'olderKEY222333']) assert.ok(!all.includes(s), `secret in output:\n${all}`);
@@ -135,7 +131,7 @@ describe('imctl: backup', function () {
     assert.match(r.stdout, /off-site copy: ok/);
   });
 
-  it('--json passes the engine events through as NDJSON, ending with the result', async function () {
+  it('--json passes the engine events through as NDJSON, ending with the result envelope', async function () {
     const { h, exec } = setup();
     exec.script = async (_a, emit) => {
       emit({ type: 'progress', phase: 'objects', bytes: 1, objects: 1 });
@@ -144,9 +140,9 @@ describe('imctl: backup', function () {
     };
     const r = await cli(h, exec, '--json', 'backup', '--output', '/tmp/x');
     assert.strictEqual(r.code, 0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; data?: { copiedTo?: string } });
-    assert.deepStrictEqual(lines.map((l) => l.type), ['progress', 'result']);
-    assert.strictEqual(lines[1].data?.copiedTo, `/tmp/x/${ARCHIVE}`);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type?: string; command?: string });
+    assert.deepStrictEqual(lines.map((l) => l.type ?? l.command), ['progress', 'backup']);
+    assert.strictEqual(resultOf<{ copiedTo?: string }>(r.stdout, 'backup').copiedTo, `/tmp/x/${ARCHIVE}`);
   });
 
   it('an unknown component is a usage error (exit 3) and nothing runs', async function () {
@@ -202,7 +198,7 @@ describe('imctl: backups list | verify | prune | status', function () {
     assert.match(r.stdout, /local +backup_dev_20250101_020000\.tar\.gz\.enc +2\.0 KiB +1\.0 h ago +postgres\+minio +scheduled +ok 30 min ago/);
     assert.match(r.stdout, /remote +backup_dev_/);
     const j = await cli(h, exec, 'backups', 'list', '--json', '--no-remote');
-    assert.deepStrictEqual(JSON.parse(j.stdout), rows);
+    assert.deepStrictEqual(resultOf(j.stdout, 'backups list'), rows);
     assert.deepStrictEqual(engineArgs(exec)[1], 'list');
   });
 
@@ -321,7 +317,8 @@ describe('imctl: restore', function () {
       'nginx: rm -f /var/lib/imstack/maintenance/on',
       'reply {"ok":true}',
     ]);
-    assert.match(r.stdout, /restored backup_dev_20250101_020000\.tar\.gz\.enc \(postgres\+minio: 20 rows, 3 objects, 1 removed\)/);
+    // Issue 10: the archive's components are named for what they hold, not for MinIO.
+    assert.match(r.stdout, /restored backup_dev_20250101_020000\.tar\.gz\.enc \(database\+objects: 20 rows, 3 objects, 1 removed\)/);
     assert.match(r.stdout, /objects: 2 uploaded, 1 already equal \(left alone\), 1 removed/);
     assert.match(r.stdout, /safety backup of the previous data: backup_dev_20250101_010000\.tar\.gz\.enc \(the backup job is writing it now/);
     assert.match(r.stderr, /maintenance on[\s\S]*maintenance off/);
@@ -336,6 +333,33 @@ describe('imctl: restore', function () {
     const both = await cli(h, exec, 'restore', ARCHIVE, '--postgres-only', '--minio-only', '--force');
     assert.strictEqual(both.code, 3);
     assert.match(both.stderr, /exclude each other/);
+  });
+
+  it('--objects-only restores only the objects whatever the engine; --minio-only still works, hidden and deprecated (issue 10)', async function () {
+    const { h, exec } = setup();
+    exec.script = async (args, emit) => {
+      emit({ type: 'result', data: { archive: `/backups/${args[1]}`, safety: 'backup_dev_20250101_010000.tar.gz.enc', safetyPending: false, components: ['minio'], rowCounts: {}, objectCount: 3, uploadedObjects: 1, unchangedObjects: 2, removedObjects: 0 } });
+      return 0;
+    };
+    h.prompter = new FakePrompter(true, ['n']);
+    let r = await cli(h, exec, 'restore', ARCHIVE, '--objects-only');
+    assert.strictEqual(r.code, 11);
+    assert.match(h.prompter.questions[0], /This replaces the objects;/);
+    r = await cli(h, exec, 'restore', ARCHIVE, '--objects-only', '--force');
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^restored backup_dev_20250101_020000\.tar\.gz\.enc \(objects: 3 objects, 0 removed\) in /);
+    assert.doesNotMatch(r.stdout + r.stderr, /minio/i);
+    r = await cli(h, exec, 'restore', ARCHIVE, '--minio-only', '--force');
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.match(r.stderr, /--minio-only is deprecated; use --objects-only/);
+    // The engine's interface keeps the archive's component name.
+    assert.deepStrictEqual(engineArgs(exec), [`restore ${ARCHIVE} --hooks stdio --defer-safety --minio-only`, `restore ${ARCHIVE} --hooks stdio --defer-safety --minio-only`]);
+    const both = await cli(h, exec, 'restore', ARCHIVE, '--postgres-only', '--objects-only', '--force');
+    assert.strictEqual(both.code, 3);
+    assert.match(both.stderr, /--postgres-only and --objects-only exclude each other/);
+    const help = await cli(h, exec, 'restore', '--help');
+    assert.match(help.stdout, /--objects-only/);
+    assert.doesNotMatch(help.stdout, /--minio-only/);
   });
 
   it('a host file is copied in under a staging name, never onto an archive, and the engine is given that path', async function () {
