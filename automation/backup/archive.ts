@@ -7,6 +7,7 @@ import { Readable, Transform, TransformCallback, Writable } from 'stream';
 import { pipeline } from 'stream/promises';
 import * as zlib from 'zlib';
 import * as tar from 'tar-stream';
+import { moveIntoPlace } from './atomicFile';
 import { archiveFormat, damagedHeader, DecryptError, DecryptStream, EncryptStream, HEADER_LEN } from './crypto';
 import { AttributeDigest, macEntry } from './mac';
 import { ArchiveRejected, MAC_ENTRY, ManifestEntry, RejectionCode } from './manifest';
@@ -116,7 +117,7 @@ export class ArchiveWriter {
     if (this.attributes) await put(MAC_ENTRY, macEntry(this.opts.backupKey as string, last, this.attributes.digest()));
     this.pack.finalize();
     await this.done;
-    await fsp.rename(this.partialPath, this.opts.path);
+    await moveIntoPlace(this.partialPath, this.opts.path);
   }
 
   async abort(err: Error): Promise<void> {

@@ -3,9 +3,13 @@
 // puts the previous data back (see recover.ts).
 import { promises as fsp } from 'fs';
 import { join } from 'path';
+import { writeJsonAtomic } from './atomicFile';
 import { Component } from './manifest';
 
 export type RestorePhase = 'prepared' | 'objects' | 'committed';
+
+/** The restore's steps, in order (restore/steps.ts); each is announced as it starts. */
+export type RestoreStep = 'verify' | 'postgres-staging' | 'safety-backup' | 'maintenance' | 'postgres-swap' | 'objects' | 'commit' | 'done' | 'safety-archive';
 
 export interface RestoreJournal {
   /** Path of the archive being restored. */
@@ -28,6 +32,8 @@ export interface RestoreJournal {
    * from the previous database and the saved objects (rolled forward).
    */
   readonly phase: RestorePhase;
+  /** The step running when this was written (older journals lack it); the phase alone decides the recovery. */
+  readonly step?: RestoreStep;
   readonly startedAt: string;
 }
 
@@ -42,17 +48,9 @@ export async function readJournal(dir: string): Promise<RestoreJournal | undefin
   }
 }
 
-/** Durable write: temp file, fsync, rename, so a crash leaves either the old or the new journal. */
+/** Durable: a crash leaves either the old or the new journal. */
 export async function writeJournal(dir: string, j: RestoreJournal): Promise<void> {
-  const tmp = join(dir, `.${JOURNAL_FILE}.tmp`);
-  const fh = await fsp.open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(JSON.stringify(j, null, 2) + '\n');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await fsp.rename(tmp, join(dir, JOURNAL_FILE));
+  await writeJsonAtomic(join(dir, JOURNAL_FILE), j, { mode: 0o600, durable: true });
 }
 
 export async function clearJournal(dir: string): Promise<void> {

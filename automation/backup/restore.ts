@@ -25,7 +25,7 @@ import { listLive, LiveObject, metadataChecker, planObjects } from './objectPlan
 import { BoundedTasks, DEFAULT_CONCURRENCY, listObjects, PAX_META, putObjectChecked, readBounded, removeOthers, S3Target, s3Client } from './objects';
 import { createStaging, databaseExists, databaseOid, dropDatabase, renameDatabases, restoreIntoStaging } from './postgres';
 import { BeforeEntry, readBefore, readObjectsFrom, saveObjects, writeBefore, writeSafetyArchive } from './safety';
-import { resolveArchive, SAFETY_LOCK, WORK_DIR, withLock } from './store';
+import { LockBusyError, resolveArchive, SAFETY_LOCK, WORK_DIR, withLock } from './store';
 import { ArchivedObject, keepVerified, verifyPath } from './verify';
 
 /** Supplied by the caller (imctl: nginx maintenance page + stopping/starting the backends). */
@@ -240,7 +240,7 @@ export async function finishPendingRestore(ctx: BackupContext): Promise<RestoreJ
       0,
     );
   } catch (e) {
-    if (/another backup operation is running/.test((e as Error).message)) return false;
+    if (e instanceof LockBusyError) return false;
     throw e;
   }
 }

@@ -12,6 +12,7 @@ import { join } from 'path';
 import { Readable } from 'stream';
 import type * as Minio from 'minio';
 import { ArchiveWriter, readArchive } from './archive';
+import { writeFileAtomic } from './atomicFile';
 import { sealArchive } from './backup';
 import { BackupContext, decryptionKeys, Progress, sealing } from './context';
 import { RestoreJournal } from './journal';
@@ -27,16 +28,8 @@ export type BeforeEntry = readonly [key: string, size: number, etag: string, sav
 export const BEFORE_FILE = 'before.json';
 
 export async function writeBefore(work: string, entries: readonly BeforeEntry[]): Promise<void> {
-  const tmp = join(work, `${BEFORE_FILE}.tmp`);
-  const fh = await fsp.open(tmp, 'w', 0o600);
-  try {
-    // One entry per line keeps a big bucket's list cheap to write and to read back.
-    await fh.writeFile('[\n' + entries.map((e) => JSON.stringify(e)).join(',\n') + '\n]\n');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await fsp.rename(tmp, join(work, BEFORE_FILE));
+  // One entry per line keeps a big bucket's list cheap to write and to read back.
+  await writeFileAtomic(join(work, BEFORE_FILE), '[\n' + entries.map((e) => JSON.stringify(e)).join(',\n') + '\n]\n', { mode: 0o600, durable: true });
 }
 
 export async function readBefore(work: string): Promise<BeforeEntry[]> {

@@ -2,6 +2,7 @@
 // `imctl backups status` and `imctl health` can read them without talking to the job.
 import { promises as fsp } from 'fs';
 import { join } from 'path';
+import { writeJsonAtomic } from './atomicFile';
 
 export interface RunRecord {
   readonly at: string;
@@ -35,12 +36,10 @@ export async function readStatus(dir: string): Promise<BackupStatus> {
   }
 }
 
-/** Read-modify-write with an atomic rename, so a reader never sees half a file. */
+/** Read-modify-write; a reader never sees half a file. */
 export async function updateStatus(dir: string, patch: Partial<BackupStatus>): Promise<BackupStatus> {
   const next = { ...(await readStatus(dir)), ...patch };
-  const tmp = join(dir, `.${STATUS_FILE}.${process.pid}.tmp`);
-  await fsp.writeFile(tmp, JSON.stringify(next, null, 2) + '\n');
-  await fsp.rename(tmp, join(dir, STATUS_FILE));
+  await writeJsonAtomic(join(dir, STATUS_FILE), next);
   return next;
 }
 
@@ -81,17 +80,9 @@ export async function readMaintenance(dir: string): Promise<MaintenanceRecord | 
   }
 }
 
-/** Durable (fsync, then rename): the record must survive the kill it is there for. */
+/** Durable: the record must survive the kill it is there for. */
 export async function writeMaintenance(dir: string, record: MaintenanceRecord): Promise<void> {
-  const tmp = join(dir, `.${MAINTENANCE_FILE}.${process.pid}.tmp`);
-  const fh = await fsp.open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(JSON.stringify(record, null, 2) + '\n');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await fsp.rename(tmp, join(dir, MAINTENANCE_FILE));
+  await writeJsonAtomic(join(dir, MAINTENANCE_FILE), record, { mode: 0o600, durable: true });
 }
 
 export async function clearMaintenance(dir: string): Promise<void> {

@@ -2,6 +2,7 @@
 // lock that keeps a scheduled backup and a manual restore from running at the same time.
 import { promises as fsp } from 'fs';
 import { basename, join, resolve } from 'path';
+import { writeJsonAtomic } from './atomicFile';
 import { Component, ArchiveHeader, ArchiveRejected, BackupKind } from './manifest';
 import { parseArchiveName } from './naming';
 
@@ -45,9 +46,7 @@ export async function readInfo(archivePath: string): Promise<ArchiveInfo | undef
 }
 
 export async function writeInfo(archivePath: string, info: ArchiveInfo): Promise<void> {
-  const tmp = `${infoPath(archivePath)}.tmp`;
-  await fsp.writeFile(tmp, JSON.stringify(info, null, 2) + '\n');
-  await fsp.rename(tmp, infoPath(archivePath));
+  await writeJsonAtomic(infoPath(archivePath), info);
 }
 
 export async function listLocal(dir: string, stack?: string): Promise<LocalArchive[]> {
@@ -95,6 +94,24 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/**
+ * The backups volume is locked by another live process. Callers that wait or skip test for this
+ * class (or, outside the job's process, for its code), never for the wording of its message.
+ */
+export class LockBusyError extends Error {
+  readonly code = 'lock-busy' as const;
+  constructor(
+    /** What the holder is doing, as it named its lock ("restore", "scheduled backup", SAFETY_LOCK). */
+    readonly holder: string,
+    readonly pid: number,
+    /** When the holder took the lock (ISO time), if its lock file says. */
+    readonly since?: string,
+  ) {
+    super(`another backup operation is running (${holder}, pid ${pid}); try again when it has finished`);
+    this.name = 'LockBusyError';
+  }
+}
+
 /** The lock name of the job daemon finishing a restore's safety archive (see finishPendingRestore). */
 export const SAFETY_LOCK = 'safety archive';
 
@@ -115,7 +132,7 @@ export async function withLock<T>(dir: string, what: string, fn: () => Promise<T
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const raw = await fsp.readFile(lock, 'utf8').catch(() => '{}');
-      let holder: { pid?: number; what?: string } = {};
+      let holder: { pid?: number; what?: string; at?: string } = {};
       try {
         holder = JSON.parse(raw) as typeof holder;
       } catch {
@@ -126,7 +143,7 @@ export async function withLock<T>(dir: string, what: string, fn: () => Promise<T
         await new Promise((r) => setTimeout(r, 250));
         continue;
       }
-      if (alive) throw new Error(`another backup operation is running (${holder.what ?? 'unknown'}, pid ${holder.pid}); try again when it has finished`);
+      if (alive) throw new LockBusyError(holder.what ?? 'unknown', holder.pid as number, holder.at);
       if (holder.pid === undefined && attempt < 20) {
         await new Promise((r) => setTimeout(r, 50));
         continue;
