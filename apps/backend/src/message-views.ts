@@ -11,6 +11,8 @@ export interface MessageView {
   readonly sender: PublicUser;
   readonly body: string;
   readonly attachment: { id: string; name: string; contentType: string; size: number } | null;
+  /** True when the message had an attachment that has since been deleted (attachment is then null). */
+  readonly attachmentRemoved: boolean;
   readonly createdAt: string;
 }
 
@@ -21,7 +23,7 @@ export async function toMessageViews(ctx: AppContext, messages: readonly StoredM
   ]);
   return messages.map((m) => {
     const u = users.get(m.senderId);
-    const f = m.attachmentId ? files.get(m.attachmentId) : undefined;
+    const f = m.attachmentId ? files.live.get(m.attachmentId) : undefined;
     return {
       id: m.id,
       conversationId: m.conversationId,
@@ -29,6 +31,7 @@ export async function toMessageViews(ctx: AppContext, messages: readonly StoredM
       sender: u ? { id: u.id, username: u.username, displayName: u.displayName } : { id: m.senderId, username: 'unknown', displayName: 'unknown' },
       body: m.body,
       attachment: f ? toFileView(f) : null,
+      attachmentRemoved: m.attachmentId ? files.removed.has(m.attachmentId) : false,
       createdAt: m.createdAt.toISOString(),
     };
   });

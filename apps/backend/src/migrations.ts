@@ -65,6 +65,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX messages_conversation_id_idx ON messages (conversation_id, id);
     `,
   },
+  {
+    version: 2,
+    name: 'file deletion marks',
+    // A deleted file keeps its row as a tombstone: messages still reference it (attachment_id),
+    // and the row is how a removal interrupted before its object was gone gets finished.
+    sql: `
+      ALTER TABLE files ADD COLUMN deleted_at timestamptz, ADD COLUMN purged_at timestamptz;
+      ALTER TABLE files ADD CONSTRAINT files_purged_after_deleted CHECK (purged_at IS NULL OR deleted_at IS NOT NULL);
+      CREATE INDEX files_pending_deletion_idx ON files (deleted_at) WHERE deleted_at IS NOT NULL AND purged_at IS NULL;
+    `,
+  },
 ];
 
 export interface MigrationResult {

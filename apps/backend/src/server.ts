@@ -1,5 +1,6 @@
 // Wires the real dependencies together: connects (with start-up retries), migrates, makes sure the
-// bucket exists, and returns the app plus an orderly close() for graceful shutdown.
+// bucket exists, starts the sweep of unfinished file deletions, and returns the app plus an
+// orderly close() for graceful shutdown.
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import pino from 'pino';
@@ -10,6 +11,7 @@ import type { AppConfig } from './config';
 import type { AppContext } from './context';
 import { ConversationRepository } from './conversations';
 import { createPool } from './db';
+import { DEFAULT_SWEEP_INTERVAL_MS, DeletionSweeper } from './file-deletion';
 import { FileRepository } from './files';
 import { migrate } from './migrations';
 import { createObjectClient, ensureBucket } from './object-storage';
@@ -33,6 +35,8 @@ export interface ServerOptions {
   /** How long start-up waits for postgres, redis and S3 (default 60 s). */
   readonly startupTimeoutMs?: number;
   readonly logger?: pino.Logger | false;
+  /** How often unfinished file deletions are retried after the start-up pass (default 60 s). */
+  readonly deletionSweepIntervalMs?: number;
 }
 
 export async function createServer(config: AppConfig, opts: ServerOptions = {}): Promise<Server> {
@@ -90,6 +94,9 @@ export async function createServer(config: AppConfig, opts: ServerOptions = {}):
     const lifecycle: Lifecycle = { closing: false };
     const app = buildApp(ctx, { logger: log, lifecycle });
     await hub.start();
+    const sweeper = new DeletionSweeper({ minio, bucket: config.s3.bucket, files: ctx.files }, log, opts.deletionSweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
+    cleanups.push(() => sweeper.stop());
+    sweeper.start();
     return {
       app,
       ctx,

@@ -6,16 +6,7 @@ import { Client } from 'pg';
 import { api, baseEnv, groupWith, needServices, register, type ApiResponse } from './support/harness';
 import { startProcess, waitHealthy, type BackendProcess } from './support/process';
 import { freePort, startPostgres, type Postgres } from './support/services';
-
-/** Polls `fn` until it returns a value, at most `tries` times `everyMs` apart. */
-async function until<T>(what: string, tries: number, everyMs: number, fn: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`gave up waiting for ${what} after ${tries} tries`);
-}
+import { until } from './support/until';
 
 function assertUnavailable(r: ApiResponse, what: string): void {
   assert.equal(r.status, 503, `${what}: ${r.status} ${r.text}`);

@@ -34,7 +34,7 @@ describe('process lifecycle: env validation, migrations, graceful SIGTERM', () =
     const { rows } = await pool.query('SELECT version FROM schema_migrations');
     const idx = await pool.query("SELECT indexdef FROM pg_indexes WHERE indexname = 'messages_conversation_id_idx'");
     await pool.end();
-    assert.deepEqual(rows.map((r) => r.version), [1]);
+    assert.deepEqual(rows.map((r) => r.version), [1, 2]);
     assert.match(idx.rows[0].indexdef, /\(conversation_id, id\)/);
   });
 

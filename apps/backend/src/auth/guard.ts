@@ -27,7 +27,11 @@ export async function authenticate(ctx: AppContext, req: FastifyRequest, opts: {
  * The role is read from the database on every admin request, not from the token, so that
  * `imctl admin grant` and `revoke` take effect at once rather than when the token expires.
  */
-export async function requireAdmin(ctx: AppContext, claims: AccessClaims): Promise<void> {
+export async function isAdmin(ctx: AppContext, claims: AccessClaims): Promise<boolean> {
   const user = await ctx.users.findById(claims.userId);
-  if (user?.role !== 'admin') throw forbidden('admin role required');
+  return user?.role === 'admin';
+}
+
+export async function requireAdmin(ctx: AppContext, claims: AccessClaims): Promise<void> {
+  if (!(await isAdmin(ctx, claims))) throw forbidden('admin role required');
 }

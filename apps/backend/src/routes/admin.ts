@@ -9,8 +9,8 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
     const { rows } = await ctx.pool.query<{ users: string; conversations: string; files: string; storage_bytes: string }>(`
       SELECT (SELECT count(*) FROM users)::text AS users,
              (SELECT count(*) FROM conversations)::text AS conversations,
-             (SELECT count(*) FROM files)::text AS files,
-             (SELECT COALESCE(sum(size), 0) FROM files)::text AS storage_bytes`);
+             (SELECT count(*) FROM files WHERE deleted_at IS NULL)::text AS files,
+             (SELECT COALESCE(sum(size), 0) FROM files WHERE deleted_at IS NULL)::text AS storage_bytes`);
     const r = rows[0];
     return {
       users: Number(r.users),

@@ -1,5 +1,6 @@
-// Uploads into the S3 bucket (size limit, content-type allowlist) and membership-checked downloads
-// streamed through the backend, so an object is never reachable without access to its conversation.
+// Uploads into the S3 bucket (size limit, content-type allowlist), membership-checked downloads
+// streamed through the backend, so an object is never reachable without access to its conversation,
+// and deletion by the uploader or an admin.
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
@@ -7,10 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
-import { authenticate } from '../auth/guard';
+import type { AccessClaims } from '../auth/tokens';
+import { authenticate, isAdmin } from '../auth/guard';
 import type { AppContext } from '../context';
-import { badRequest, forbidden, notFound, payloadTooLarge, unsupportedMediaType } from '../errors';
-import { toFileView } from '../files';
+import { badRequest, forbidden, HttpError, notFound, payloadTooLarge, unavailable, unsupportedMediaType } from '../errors';
+import { purgeFile } from '../file-deletion';
+import { toFileView, type FileForDeletion } from '../files';
 import { requireUuid } from '../ids';
 import { reachStorage } from '../object-storage';
 import { requireMember } from './conversations';
@@ -27,6 +30,20 @@ export const ALLOWED_CONTENT_TYPES: ReadonlySet<string> = new Set([
 // Multipart framing (boundaries, part headers) on top of the file itself.
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
+const ID_PARAMS = { type: 'object', required: ['id'], properties: { id: { type: 'string' } } } as const;
+
+/**
+ * The uploader or an admin may delete. A member who may not gets 403; anyone else gets the 404 an
+ * unknown id gets, and so does everyone but those two once the deletion has begun.
+ */
+async function requireMayDelete(ctx: AppContext, found: FileForDeletion, claims: AccessClaims): Promise<void> {
+  if (found.file.uploaderId === claims.userId || (await isAdmin(ctx, claims))) return;
+  if (!found.pending && (await ctx.conversations.access(found.file.conversationId, claims.userId)) === 'member') {
+    throw forbidden('only the uploader or an admin may delete this file');
+  }
+  throw notFound('file not found');
+}
+
 function cleanName(raw: string | undefined): string {
   const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
   // Control characters would corrupt the Content-Disposition header on download.
@@ -39,7 +56,7 @@ export function fileRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.post<{ Params: { id: string } }>(
     '/api/conversations/:id/files',
-    { schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } } } },
+    { schema: { params: ID_PARAMS } },
     async (req, reply) => {
       const claims = await authenticate(ctx, req);
       const conversationId = await requireMember(ctx, req.params.id, claims.userId);
@@ -84,7 +101,7 @@ export function fileRoutes(app: FastifyInstance, ctx: AppContext): void {
     '/api/files/:id',
     {
       schema: {
-        params: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } },
+        params: ID_PARAMS,
         querystring: { type: 'object', additionalProperties: false, properties: { token: { type: 'string', maxLength: 2048 } } },
       },
     },
@@ -106,4 +123,26 @@ export function fileRoutes(app: FastifyInstance, ctx: AppContext): void {
         .send(stream);
     },
   );
+
+  // Mark first, then remove the object, then record that: a crash or an outage at any step leaves
+  // a marked row (not served, not attachable) that a retry or the sweep (file-deletion.ts) finishes.
+  app.delete<{ Params: { id: string } }>('/api/files/:id', { schema: { params: ID_PARAMS } }, async (req, reply) => {
+    const claims = await authenticate(ctx, req);
+    const id = requireUuid(req.params.id, 'file id');
+    const found = await ctx.files.getForDeletion(id);
+    if (!found) throw notFound('file not found');
+    await requireMayDelete(ctx, found, claims);
+    if (!(await ctx.files.markDeleted(id))) throw notFound('file not found');
+    try {
+      await purgeFile({ minio: ctx.minio, bucket: ctx.config.s3.bucket, files: ctx.files }, found.file);
+    } catch (err) {
+      if (err instanceof HttpError && err.statusCode === 503) {
+        req.log.warn({ fileId: id }, 'file marked deleted; object removal waits for object storage');
+        throw unavailable('object storage is unavailable: the file is no longer served, and removing its stored copy finishes on retry or automatically');
+      }
+      throw err;
+    }
+    req.log.info({ fileId: id, byUploader: found.file.uploaderId === claims.userId }, 'file deleted');
+    return reply.code(204).send();
+  });
 }

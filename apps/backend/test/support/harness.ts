@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { loadConfig } from '../../src/config';
-import { createServer, type Server } from '../../src/server';
+import { createServer, type Server, type ServerOptions } from '../../src/server';
 import { shared, type SharedServices } from './shared';
 
 /** Call from a before() hook: skips the suite (saying why) when the services are absent. */
@@ -43,9 +43,9 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-export async function startApp(s: SharedServices, overrides: Record<string, string> = {}): Promise<RunningApp> {
+export async function startApp(s: SharedServices, overrides: Record<string, string> = {}, opts: Pick<ServerOptions, 'deletionSweepIntervalMs'> = {}): Promise<RunningApp> {
   const config = loadConfig(baseEnv(s, overrides));
-  const server = await createServer(config, { logger: process.env.TEST_LOG ? undefined : false, startupTimeoutMs: 5000 });
+  const server = await createServer(config, { logger: process.env.TEST_LOG ? undefined : false, startupTimeoutMs: 5000, ...opts });
   const address = await server.app.listen({ port: 0, host: '127.0.0.1' });
   return { url: address, server, close: () => server.close() };
 }
