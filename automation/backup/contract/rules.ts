@@ -34,6 +34,11 @@ export function isProduction(stack: string, environment?: unknown): boolean {
 export const BACKUPS_DIR = '/backups';
 /** Where the compiled engine lives in the job image (Dockerfile: CMD and HEALTHCHECK). */
 export const JOB_MAIN = '/opt/imstack-backup/dist/main.js';
+/**
+ * The job's status file in the backups volume: written as the job starts (the program's
+ * healthcheck tests for it) and after every run (`main.js status` reads it).
+ */
+export const STATUS_FILE = 'status.json';
 /** Host copies land in the backups volume under `<INCOMING_DIR>/<token>/<name>` until the job has verified them. */
 export const INCOMING_DIR = '.incoming';
 /** Where the job container has the Docker engine's socket (the program mounts it there). */

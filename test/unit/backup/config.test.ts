@@ -3,9 +3,10 @@ import { builtinModules } from 'module';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  environmentFromStack, fromEnv, isProduction, isStackName, JOB_DEFAULTS, JOB_MAIN, MAINTENANCE_DIR, MAINTENANCE_FLAG, SECRET_ENV, toEnv,
+  environmentFromStack, fromEnv, isProduction, isStackName, JOB_DEFAULTS, JOB_MAIN, MAINTENANCE_DIR, MAINTENANCE_FLAG, SECRET_ENV, STATUS_FILE, toEnv,
 } from '../../../automation/backup/contract';
 import { decryptionKeys } from '../../../automation/backup/context';
+import { STATUS_FILE as ENGINE_STATUS_FILE } from '../../../automation/backup/status';
 
 const ENGINE_DIR = path.resolve(__dirname, '../../../automation/backup');
 
@@ -97,6 +98,10 @@ describe('backup job contract: the environment both ways', () => {
 
   it('the maintenance flag is a file in its folder', () => {
     assert.equal(path.posix.dirname(MAINTENANCE_FLAG), MAINTENANCE_DIR);
+  });
+
+  it('the status file the program health-checks is the one the engine writes', () => {
+    assert.equal(STATUS_FILE, ENGINE_STATUS_FILE);
   });
 });
 
