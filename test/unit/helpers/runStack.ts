@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ServiceAddon } from "../../../components/addons";
 import { StackConfig } from "../../../components/config";
 import { ImStack } from "../../../components/stack";
 import { RecordingMocks, settled } from "./recordingMocks";
@@ -13,7 +14,7 @@ export interface MockRun {
 }
 
 /** Builds the whole stack under fresh recording mocks and waits until it has settled. */
-export async function runStack(config: StackConfig, files: Record<string, string> = {}): Promise<MockRun> {
+export async function runStack(config: StackConfig, files: Record<string, string> = {}, addons?: readonly ServiceAddon[]): Promise<MockRun> {
     const mocks = new RecordingMocks();
     await pulumi.runtime.setMocks(mocks, "imstack", config.stack, false);
     const options = new Map<string, pulumi.CustomResourceOptions>();
@@ -24,6 +25,7 @@ export async function runStack(config: StackConfig, files: Record<string, string
     const stack = new ImStack("imstack", {
         config,
         projectDir: PROJECT_DIR,
+        addons,
         readFile: (p) => {
             if (!(p in files)) throw new Error(`test tried to read unexpected file ${p}`);
             return files[p];
