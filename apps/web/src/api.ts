@@ -113,6 +113,11 @@ export class ApiClient {
     return this.request<Attachment>('POST', `/api/conversations/${encodeURIComponent(conversationId)}/files`, form);
   }
 
+  /** Deletes the file for everyone (the uploader or an admin may); resolves once it is gone. */
+  deleteFile(fileId: string): Promise<void> {
+    return this.request<void>('DELETE', `/api/files/${encodeURIComponent(fileId)}`);
+  }
+
   fileUrl(fileId: string): string {
     const token = this.accessToken() ?? '';
     return `/api/files/${encodeURIComponent(fileId)}?token=${encodeURIComponent(token)}`;

@@ -24,6 +24,8 @@ export interface Message {
   readonly sender: UserSummary;
   readonly body: string;
   readonly attachment: Attachment | null;
+  /** The message had an attachment that has since been deleted (attachment is then null). */
+  readonly attachmentRemoved: boolean;
   readonly createdAt: string;
 }
 

@@ -40,6 +40,8 @@ function fakeBackend(opts: { refreshStatus?: number; refreshThrows?: boolean } =
     if (url === '/api/me') return json(200, { id: 'u1', username: 'ann', displayName: 'Ann', role: 'user' });
     if (url === '/api/broken') return new Response('<html>502</html>', { status: 502, statusText: 'Bad Gateway' });
     if (url === '/api/auth/logout') return new Response(null, { status: 204 });
+    if (url === '/api/files/f%2F1' && init.method === 'DELETE') return new Response(null, { status: 204 });
+    if (url === '/api/files/theirs' && init.method === 'DELETE') return json(403, { error: 'forbidden', message: 'only the uploader or an admin may delete this file' });
     return json(404, { error: 'not_found', message: 'no such route' });
   };
   return {
@@ -135,6 +137,14 @@ describe('ApiClient', () => {
     assert.deepEqual(call?.body, { refreshToken: 'refresh-1' });
     assert.equal(call?.auth, 'Bearer valid-1');
     assert.equal(store.get(), null);
+  });
+
+  it('deletes a file with DELETE /api/files/:id and the bearer token, and reports a refusal', async () => {
+    const be = fakeBackend();
+    const api = new ApiClient({ store: memoryStore({ accessToken: 'valid-1', refreshToken: 'r' }), fetch: be.fetchFn });
+    assert.equal(await api.deleteFile('f/1'), undefined);
+    assert.deepEqual(be.calls.at(-1), { url: '/api/files/f%2F1', method: 'DELETE', auth: 'Bearer valid-1', body: undefined });
+    await assert.rejects(api.deleteFile('theirs'), (e: unknown) => e instanceof ApiError && e.status === 403 && e.code === 'forbidden');
   });
 
   it('builds file URLs with the access token for <img src>', () => {

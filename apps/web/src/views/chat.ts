@@ -1,10 +1,12 @@
 import { ApiError, type ApiClient } from '../api';
 import { h, reconcile } from '../dom';
-import { conversationTitle, displayName, formatBytes, sortConversations } from '../format';
+import { withAttachmentRemoved } from '../attachment';
+import { conversationTitle, displayName, sortConversations } from '../format';
 import { applyNewer, applyOlderPage, emptyHistory, hasOlder, type HistoryState } from '../history';
 import { LiveConnection, liveUrl, type LiveStatus } from '../live';
 import { captureAnchor, isNearBottom, isNearTop, restoreAnchor, scrollToBottom } from '../scroll-anchor';
-import type { Conversation, LiveEvent, Message, User } from '../types';
+import type { Attachment, Conversation, LiveEvent, Message, User } from '../types';
+import { attachmentView } from './attachment';
 import { newConversationPanel } from './new-conversation';
 
 const PAGE_SIZE = 50;
@@ -218,18 +220,25 @@ export class ChatView {
       { class: mine ? 'message mine' : 'message', 'data-testid': 'message', 'data-id': m.id },
       h('div', { class: 'meta' }, h('strong', {}, displayName(m.sender)), ' ', h('time', { datetime: m.createdAt }, time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }))),
       h('div', { class: 'body', 'data-testid': 'message-body' }, m.body),
-      m.attachment ? this.renderAttachment(m.attachment) : null,
+      attachmentView(this.api, m, mine || this.me.role === 'admin' ? (a) => void this.deleteFile(m.conversationId, a) : null),
     );
   }
 
-  private renderAttachment(a: NonNullable<Message['attachment']>): HTMLElement {
-    const url = this.api.fileUrl(a.id);
-    if (a.contentType.startsWith('image/')) {
-      // Fixed-size box (see CSS): a late-loading image must not change the height of
-      // messages above the one the user is reading.
-      return h('a', { href: url, target: '_blank', rel: 'noopener' }, h('img', { class: 'attachment-image', 'data-testid': 'attachment-image', src: url, alt: a.name, loading: 'lazy', width: 240, height: 160 }));
+  /** Deletes a file after the user confirms, then shows it removed in the messages that carried it. */
+  private async deleteFile(conversationId: string, a: Attachment): Promise<void> {
+    if (!window.confirm(`Delete ${a.name} for everyone in this conversation?`)) return;
+    try {
+      await this.api.deleteFile(a.id);
+    } catch (err) {
+      // 404: already deleted (another tab, an admin), so it is removed all the same.
+      if (!(err instanceof ApiError && err.status === 404)) return this.showError(err);
     }
-    return h('a', { class: 'attachment-file', 'data-testid': 'attachment-file', href: url, download: a.name }, `${a.name} (${formatBytes(a.size)})`);
+    const state = this.histories.get(conversationId);
+    if (!state) return;
+    const changed = withAttachmentRemoved(state.messages, a.id);
+    // reconcile() keeps the element already rendered for an id: drop those so they render anew.
+    if (conversationId === this.activeId) for (const m of changed) this.list.querySelector(`[data-key="${CSS.escape(m.id)}"]`)?.remove();
+    this.addMessages(conversationId, changed, false);
   }
 
   private onLiveEvent(ev: LiveEvent): void {
