@@ -1,10 +1,11 @@
-// Entry point inside the backup job container (compiled to dist/automation/backup/main.js).
+// Entry point inside the backup job container (compiled to dist/main.js: contract JOB_MAIN).
 //   main.js job                                   run the scheduler until SIGTERM; settle interrupted restores (settle.ts)
 //   main.js backup [all|postgres|minio|redis]... [--remote]
 //   main.js verify <file>   restore <file> [--postgres-only|--minio-only] [--hooks stdio]
 //   main.js list [--remote]  prune [--dry-run]  status  recover [--hooks stdio]
 // With --json every line on stdout is one JSON event; the last one is {"type":"result",...}
-// or {"type":"error",...}. imctl runs these through `docker exec` and parses the lines.
+// or {"type":"error",...} (contract/events.ts; exit codes contract/exitCodes.ts). imctl runs
+// these through `docker exec` and parses the lines (automation/jobClient/protocol.ts).
 // --hooks stdio: restore prints {"type":"hook","name":"enterMaintenance"} and waits for one
 // line on stdin ({"ok":true} or {"ok":false,"error":"..."}), so the caller outside the
 // container can switch nginx and stop/start the backends.

@@ -1,7 +1,10 @@
 // imctl health's backup-age check: read from the job's status.json (through the probe that
 // execs `main.js status --json` in the job container), degraded when older than 26 h or never.
 import * as assert from 'assert';
+import { JOB_EXIT, JOB_MAIN } from '../../../automation/backup/contract';
 import type { BackupStatusAnswer, Probes } from '../../../automation/health/probes';
+import type { ContainerExec, ExecLine, ExecOptions, SendLine } from '../../../automation/jobClient/containerExec';
+import { execJob } from '../../../automation/jobClient/protocol';
 import { container, harness, imctl, type Harness } from './support/fakes';
 
 function withJob(answer: () => Promise<BackupStatusAnswer>): { h: Harness; calls: string[] } {
@@ -63,5 +66,50 @@ describe('imctl: health, backup age', function () {
     r = await imctl(bare, 'health');
     assert.strictEqual(r.code, 0);
     assert.match(r.stdout, /backup age +skipped +no backup job container/);
+  });
+});
+
+/** A job container whose engine prints `lines` and exits with `code`. */
+function fakeJob(lines: ExecLine[], code: number): { exec: ContainerExec; runs: Array<{ id: string; cmd: readonly string[]; opts: ExecOptions }> } {
+  const runs: Array<{ id: string; cmd: readonly string[]; opts: ExecOptions }> = [];
+  const exec: ContainerExec = {
+    async run(id: string, cmd: readonly string[], opts: ExecOptions, onLine: (line: ExecLine, send: SendLine) => void): Promise<number> {
+      runs.push({ id, cmd, opts });
+      for (const l of lines) onLine(l, () => undefined);
+      return code;
+    },
+    copyOut: async () => {
+      throw new Error('not used');
+    },
+    copyIn: async () => {
+      throw new Error('not used');
+    },
+  };
+  return { exec, runs };
+}
+
+describe('job client: one reader of the job\'s events (imctl commands and the health probe)', function () {
+  it('runs main.js --json <command> and returns the result, passing other events and stray lines on', async function () {
+    const status = { lastSuccess: { at: '2024-12-31T22:00:00Z', kind: 'scheduled' }, health: { ok: true, reason: 'fine' } };
+    const { exec, runs } = fakeJob([
+      { stream: 'stdout', text: JSON.stringify({ type: 'phase', phase: 'status' }) },
+      { stream: 'stdout', text: 'not json' },
+      { stream: 'stdout', text: '42' },
+      { stream: 'stderr', text: 'warning' },
+      { stream: 'stdout', text: JSON.stringify({ type: 'result', data: status }) },
+    ], JOB_EXIT.OK);
+    const events: string[] = [];
+    const other: string[] = [];
+    const out = await execJob(exec, 'id-job', ['status'], { onEvent: (e) => void events.push(e.type), onOther: (l) => void other.push(`${l.stream}:${l.text}`) });
+    assert.deepStrictEqual(runs, [{ id: 'id-job', cmd: ['node', JOB_MAIN, '--json', 'status'], opts: { stdin: false, env: undefined } }]);
+    assert.deepStrictEqual(out, { code: 0, result: { data: status }, error: undefined });
+    assert.deepStrictEqual(events, ['phase']);
+    assert.deepStrictEqual(other, ['stdout:not json', 'stderr:warning']);
+  });
+
+  it('an error event and the exit code come back as they are, with no result', async function () {
+    const { exec } = fakeJob([{ stream: 'stdout', text: JSON.stringify({ type: 'error', message: 'archive refused', code: 'tampered' }) }], JOB_EXIT.ARCHIVE_REFUSED);
+    const out = await execJob(exec, 'id-job', ['verify', 'x.tar.gz']);
+    assert.deepStrictEqual(out, { code: 3, result: undefined, error: { message: 'archive refused', code: 'tampered' } });
   });
 });
