@@ -147,6 +147,14 @@ describe('file deletion: DELETE /api/files/:id', () => {
     assert.equal(now.storageBytes, before.storageBytes - file.size);
   });
 
+  it('answers 404, not 500, when a file is deleted between GET reading its row and its object', async () => {
+    const file = await f.upload(alice, conv);
+    // The race, frozen: the row is still live but the object has already gone.
+    await minio.removeObject(BUCKET, file.key);
+    assertError(await f.get(file.id, bob), 404, 'not_found', 'GET of a row whose object is gone');
+    assert.equal((await f.del(file.id, alice)).status, 204, 'and it can still be deleted');
+  });
+
   it('finishes deletions a crash interrupted: by the uploader retrying, and by the start-up sweep of another replica', async function () {
     this.timeout(30000);
     // A crash right after the mark (object still stored) and one right after the object's removal.

@@ -113,7 +113,12 @@ export function fileRoutes(app: FastifyInstance, ctx: AppContext): void {
       if ((await ctx.conversations.access(file.conversationId, claims.userId)) !== 'member') {
         throw forbidden('you are not a member of the conversation this file belongs to');
       }
-      const stream = await reachStorage(() => ctx.minio.getObject(ctx.config.s3.bucket, file.objectKey));
+      const stream = await reachStorage(() => ctx.minio.getObject(ctx.config.s3.bucket, file.objectKey)).catch((err: unknown) => {
+        // A delete that marked the row after it was read above, then removed the object.
+        if ((err as { code?: string }).code !== 'NoSuchKey') throw err;
+        req.log.warn({ fileId: id }, 'file row without its object (deleted meanwhile?)');
+        throw notFound('file not found');
+      });
       return reply
         .header('content-type', file.contentType)
         .header('content-length', String(file.size))
