@@ -1,6 +1,7 @@
 // One row per service the stack deploys, in start order (imctl starts tier by tier, rows in this
 // order inside a tier, and stops in the reverse). Adding a service is one row here plus its
 // component (docs/architecture.md, "How to add a service").
+import { SECRET_ENV } from "../automation/backup/contract/secretEnv";
 import type { ServiceRow } from "./types";
 
 const BACKEND_SECRETS = ["DATABASE_URL", "REDIS_URL", "S3_SECRET_KEY", "JWT_SECRET", "JWT_SECRET_PREVIOUS"] as const;
@@ -46,8 +47,8 @@ export const SERVICE_ROWS = [
         lifecycle: "service", critical: false, deferHealthWait: true,
         // The superuser password is valid once ALTER ROLE ran; the bucket must exist.
         startsAfter: ["postgres", "seaweedfs-init", "minio-init"],
-        // REDIS_PASSWORD with backup.includeRedis, REMOTE_S3_SECRET_KEY with backup.remote.
-        secrets: ["PGPASSWORD", "S3_SECRET_KEY", "BACKUP_KEY", "BACKUP_PREVIOUS_KEYS", "REDIS_PASSWORD", "REMOTE_S3_SECRET_KEY"],
+        // The job's own list: REDIS_PASSWORD with backup.includeRedis, REMOTE_S3_SECRET_KEY with backup.remote.
+        secrets: SECRET_ENV,
         routes: [], rotatedBy: ["postgres", "redis", "minio", "backup"],
         resources: { dev: { memoryMb: 384, cpus: 1 }, prod: { memoryMb: 512, cpus: 1 } },
     },

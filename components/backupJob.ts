@@ -1,13 +1,12 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { STATUS_FILE } from "../automation/backup/status";
+import { BACKUPS_DIR, Component, DOCKER_SOCKET, STATUS_FILE, toEnv } from "../automation/backup/contract";
 import { service } from "../catalogue";
 import { BackupConfig, ResourceLimits } from "./config";
 import { builtImage } from "./images";
 import { objectLabels, resourcePrefix } from "./naming";
 import { DataEndpoints } from "./endpoints";
-import { s3Envs } from "./objectStore/types";
 import { Placement, rowNetworks } from "./placement";
 import { SecretFile } from "./secretFiles";
 import { healthcheck, serviceContainer } from "./service";
@@ -44,39 +43,33 @@ export class BackupJob extends pulumi.ComponentResource {
         const b = args.backup;
         const { stack } = args.placement;
         const { postgres: pg, redis, objectStore: store } = args.endpoints;
-        const s3AccessKey = pulumi.output(store.backup.accessKey);
-        const components = ["postgres", "minio", ...(b.includeRedis ? ["redis"] : [])].join(",");
-        const envs: pulumi.Input<string>[] = [
-            `STACK=${stack}`,
-            `PGHOST=${pg.host}`, `PGPORT=${pg.port}`, `PGUSER=${pg.adminUser}`, `PGDATABASE=${pg.database}`,
-            // The archive's component stays "minio" whatever the engine: it holds objects, not engine files.
-            `BACKUP_SCHEDULE=${b.schedule}`, `BACKUP_TIMEZONE=${b.timezone}`,
-            `RETENTION_DAYS=${b.retentionDays}`, `KEEP_LAST=${b.keepLast}`,
-            `BACKUP_COMPONENTS=${components}`,
-        ];
+        // The archive's component stays "minio" whatever the engine: it holds objects, not engine files.
+        const components: Component[] = ["postgres", "minio", ...(b.includeRedis ? ["redis" as const] : [])];
+        // The job's own schema (automation/backup/contract): what it reads back, with its defaults.
         // The key goes to the job either way: with backup.encrypt false it still MACs the plain
         // archives, so a forged one is refused (automation/backup/mac.ts).
-        envs.push(`BACKUP_ENCRYPT=${b.encrypt}`);
-        envs.push(...s3Envs(store.s3, "").filter((e) => !e.startsWith("S3_ACCESS_KEY=")), pulumi.interpolate`S3_ACCESS_KEY=${s3AccessKey}`);
-        // Every credential is a file (automation/backup/secretEnv.ts reads X_FILE).
+        const envs = pulumi.output(store.backup.accessKey).apply((accessKey) => toEnv({
+            stack,
+            postgres: { host: pg.host, port: pg.port, user: pg.adminUser, database: pg.database },
+            schedule: b.schedule, timezone: b.timezone, retentionDays: b.retentionDays, keepLast: b.keepLast,
+            components,
+            encrypt: b.encrypt,
+            s3: { endPoint: store.s3.host, port: store.s3.port, useSSL: store.s3.useSsl, region: store.s3.region, bucket: store.s3.bucket, accessKey },
+            redis: b.includeRedis ? { host: redis.host, port: redis.port } : undefined,
+            remote: b.remote ? {
+                endPoint: b.remote.endpoint, port: b.remote.port, useSSL: b.remote.useSsl,
+                bucket: b.remote.bucket, region: b.remote.region, accessKey: b.remote.accessKey,
+            } : undefined,
+        }));
+        // Every credential is a file (the contract's SECRET_ENV, read from X_FILE).
         const secrets: SecretFile[] = [
             { variable: "PGPASSWORD", value: pg.adminPassword },
             { variable: "S3_SECRET_KEY", value: store.backup.secretKey },
             { variable: "BACKUP_KEY", value: args.backupKey },
             { variable: "BACKUP_PREVIOUS_KEYS", value: args.backupPreviousKeys },
         ];
-        if (b.includeRedis) {
-            envs.push(`REDIS_HOST=${redis.host}`, `REDIS_PORT=${redis.port}`);
-            secrets.push({ variable: "REDIS_PASSWORD", value: redis.password });
-        }
-        if (b.remote) {
-            const r = b.remote;
-            envs.push(
-                `REMOTE_S3_ENDPOINT=${r.endpoint}`, `REMOTE_S3_PORT=${r.port}`, `REMOTE_S3_USE_SSL=${r.useSsl}`,
-                `REMOTE_S3_BUCKET=${r.bucket}`, `REMOTE_S3_REGION=${r.region}`, `REMOTE_S3_ACCESS_KEY=${r.accessKey}`,
-            );
-            secrets.push({ variable: "REMOTE_S3_SECRET_KEY", value: pulumi.secret(r.secretKey) });
-        }
+        if (b.includeRedis) secrets.push({ variable: "REDIS_PASSWORD", value: redis.password });
+        if (b.remote) secrets.push({ variable: "REMOTE_S3_SECRET_KEY", value: pulumi.secret(b.remote.secretKey) });
         const build = args.placement.build;
         const context = path.join(build.projectDir, "automation", "backup");
         const networks: Array<{ name: pulumi.Input<string>; aliases?: string[] }> = rowNetworks(args.placement, service("backup"));
@@ -104,20 +97,20 @@ export class BackupJob extends pulumi.ComponentResource {
             // The job runs as root in its image.
             secrets: { files: secrets, uid: 0 },
             volumes: [
-                { volumeName: args.backupsVolume, containerPath: "/backups" },
+                { volumeName: args.backupsVolume, containerPath: BACKUPS_DIR },
                 // A restore killed mid-way leaves the site in maintenance with the backends
                 // stopped, and imctl, which entered it, gone: the job lifts it when it comes back
                 // (automation/backup/site.ts). Only the engine can start containers and reach
                 // nginx's flag, hence the socket; why, and the cost: docs/operations.md,
                 // "Interrupted restores".
-                { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" },
+                { hostPath: "/var/run/docker.sock", containerPath: DOCKER_SOCKET },
             ],
             // The job writes its status file to the volume as it starts; a shell test of it costs
             // nothing, where starting node for `main.js status` took seconds on a loaded host and
             // flapped. Backup age is judged by `imctl health`, not here, so a missed night does
             // not mark the job unhealthy. Docker 20.10 runs the first check only after one
             // interval, which gates `wait`.
-            healthcheck: healthcheck(["CMD-SHELL", `test -r /backups/${STATUS_FILE}`],
+            healthcheck: healthcheck(["CMD-SHELL", `test -r ${BACKUPS_DIR}/${STATUS_FILE}`],
                 { interval: "10s", timeout: "10s", startPeriod: "20s", retries: 3 }),
             resources: args.resources,
             healthTimeoutSeconds: args.placement.healthTimeoutSeconds,

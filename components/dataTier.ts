@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { isStackName, STACK_NAME_RULE } from "../automation/backup/contract";
 import { aliasOf, portOf, service } from "../catalogue";
 import { DevPorts } from "./devPorts";
 import { ImageRefs, ObjectStoreConfig, PortsConfig, ResourceLimits } from "./config";
@@ -189,6 +190,6 @@ export class DataTier extends pulumi.ComponentResource {
 }
 
 function validateDataTierArgs(args: DataTierArgs): void {
-    if (!/^[a-z0-9][a-z0-9_.-]*$/i.test(args.placement.stack)) throw new Error(`DataTier: stack name ${JSON.stringify(args.placement.stack)} is not usable in Docker names`);
+    if (!isStackName(args.placement.stack)) throw new Error(`DataTier: stack name ${JSON.stringify(args.placement.stack)} must be ${STACK_NAME_RULE}`);
     if (args.placement.healthTimeoutSeconds < 1) throw new Error("DataTier: healthTimeoutSeconds must be positive");
 }

@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LimitsConfig, PortsConfig, ResourceLimits } from "./config";
 import { pulledImage } from "./images";
+import { MAINTENANCE_DIR } from "../automation/backup/contract";
 import { portOf, service } from "../catalogue";
 import { renderNginx, RoutedUpstream } from "../nginx/render";
 import { Placement, rowNetworks } from "./placement";
@@ -61,7 +62,7 @@ export class EdgeTier extends pulumi.ComponentResource {
             .sort(([a], [b]) => a.localeCompare(b))
             .map(([file, content]) => ({ file, content }));
         // The restore flow drops its maintenance flag into this folder with docker exec.
-        uploads.push({ file: "/var/lib/imstack/maintenance/README", content: "touch 'on' here to serve the maintenance page\n" });
+        uploads.push({ file: `${MAINTENANCE_DIR}/README`, content: "touch 'on' here to serve the maintenance page\n" });
         if (args.tls) {
             uploads.push({ file: CERT_PATH, content: args.tls.cert });
             uploads.push({ file: KEY_PATH, content: pulumi.secret(args.tls.key) });

@@ -1,6 +1,7 @@
 // Renders the edge nginx configuration from a typed spec. The output must pass `nginx -t` on
 // Debian bookworm's nginx 1.22 and run unchanged in the official nginx image, so it uses only
 // directives both have and no `user` line (the two images name their unprivileged user differently).
+import { MAINTENANCE_FLAG } from "../automation/backup/contract";
 import { routeLocations, RoutedUpstream } from "./routes";
 
 export { catalogueUpstreams, RoutedUpstream } from "./routes";
@@ -26,8 +27,8 @@ export interface RenderedNginx {
     files: Record<string, string>;
 }
 
-/** Where the restore flow drops a flag file to put the site in maintenance. */
-export const MAINTENANCE_FLAG = "/var/lib/imstack/maintenance/on";
+/** Where the restore flow drops a flag file to put the site in maintenance (the job contract's). */
+export { MAINTENANCE_FLAG };
 
 /** Content-Security-Policy directives; script-src is the only one that differs by route. */
 function csp(scriptSrc: string): string {

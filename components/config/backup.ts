@@ -1,21 +1,24 @@
 // The backup section: schedule, retention, encryption and the off-site copy.
 import { BUCKET_EXPECTED, BUCKET_NAME, HOSTNAME, Reader } from "./reader";
 import { isCron, isTimezone } from "./rules";
+import { JOB_DEFAULTS } from "../../automation/backup/contract";
 import { BackupConfig } from "./types";
 
 export function readBackup(r: Reader): BackupConfig {
+    // The job's own defaults, so an unset value means the same on both sides.
+    const d = JOB_DEFAULTS;
     r.object("backup", ["enabled", "schedule", "timezone", "retentionDays", "keepLast", "encrypt", "includeRedis", "remote"]);
-    const schedule = r.string("backup.schedule", "0 2 * * *");
-    if (!isCron(schedule)) r.problem("backup.schedule", "a 5-field cron expression such as \"0 2 * * *\"", schedule);
-    const timezone = r.string("backup.timezone", "UTC");
+    const schedule = r.string("backup.schedule", d.schedule);
+    if (!isCron(schedule)) r.problem("backup.schedule", `a 5-field cron expression such as "${d.schedule}"`, schedule);
+    const timezone = r.string("backup.timezone", d.timezone);
     if (!isTimezone(timezone)) r.problem("backup.timezone", "an IANA time zone such as Europe/Berlin", timezone);
     const backup: BackupConfig = {
         enabled: r.boolean("backup.enabled", true),
         schedule,
         timezone,
-        retentionDays: r.number("backup.retentionDays", 7, 1, 3650, true),
-        keepLast: r.number("backup.keepLast", 3, 1, 1000, true),
-        encrypt: r.boolean("backup.encrypt", true),
+        retentionDays: r.number("backup.retentionDays", d.retentionDays, 1, 3650, true),
+        keepLast: r.number("backup.keepLast", d.keepLast, 1, 1000, true),
+        encrypt: r.boolean("backup.encrypt", d.encrypt),
         includeRedis: r.boolean("backup.includeRedis", false),
     };
     if (r.get("backup.remote") !== undefined && r.get("backup.remote") !== null) {

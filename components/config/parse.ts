@@ -8,7 +8,7 @@ import { readBackup } from "./backup";
 import { DEFAULT_IMAGES, DEFAULT_PORTS, defaultResources, TOP_LEVEL_KEYS } from "./defaults";
 import { readObjectStore } from "./objectStore";
 import { HOSTNAME, IMAGE_EXPECTED, IMAGE_REF, Reader, ROTATION_EXPECTED, ROTATION_VALUE } from "./reader";
-import { environmentFromStack } from "./rules";
+import { environmentFromStack, isStackName, STACK_NAME_RULE } from "./rules";
 import { ConfigError, Environment, ImageRefs, LimitsConfig, PortsConfig, RawConfig, ResourceLimits, Service, StackConfig, TlsConfig, TlsMode } from "./types";
 
 export function parseConfig(raw: RawConfig, stack: string): StackConfig {
@@ -18,6 +18,8 @@ export function parseConfig(raw: RawConfig, stack: string): StackConfig {
             r.problems.push(`imstack:${k} is not a known setting (known: ${TOP_LEVEL_KEYS.join(", ")})`);
         }
     }
+    // The backup job names archives by the stack and refuses any other name at start.
+    if (!isStackName(stack)) r.problems.push(`the stack name ${JSON.stringify(stack)} must be ${STACK_NAME_RULE}`);
     const environment = r.oneOf<Environment>("environment", ["dev", "prod"], environmentFromStack(stack));
     const prod = environment === "prod";
 

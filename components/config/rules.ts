@@ -1,5 +1,4 @@
 // Checks of single values the config and its tests share.
-import { Environment } from "./types";
 
 /** A 5-field cron expression with the usual ranges; croner in the backup job does the rest. */
 export function isCron(expr: string): boolean {
@@ -27,7 +26,5 @@ export function isTimezone(tz: string): boolean {
     }
 }
 
-/** The environment a stack name implies: names starting with "prod" are prod, the rest dev. */
-export function environmentFromStack(stack: string): Environment {
-    return /^prod/i.test(stack) ? "prod" : "dev";
-}
+// One rule for the whole project (the job refuses any other name): automation/backup/contract.
+export { environmentFromStack, isStackName, STACK_NAME_RULE } from "../../automation/backup/contract";

@@ -1,7 +1,8 @@
 // The typed stack configuration parseConfig produces, and its one error type.
+import type { Environment } from "../../automation/backup/contract";
 import type { ConfiguredService, ObjectStoreEngine, RotationTarget } from "../../catalogue";
 
-export type Environment = "dev" | "prod";
+export type { Environment } from "../../automation/backup/contract";
 export type StorageDriver = "postgres" | "file";
 export type TlsMode = "off" | "files";
 
