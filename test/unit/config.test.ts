@@ -120,6 +120,12 @@ describe("config: every bad input is refused with a clear message", function () 
         });
     }
 
+    it("refuses a stack name the backup job would refuse at start, and reads prod2 as prod", function () {
+        const problems = problemsOf(rawStackConfig("dev"), "dev_1");
+        assert.deepStrictEqual(problems, ['the stack name "dev_1" must be lowercase letters, digits and dashes']);
+        assert.strictEqual(parseConfig({}, "prod2").environment, "prod");
+    });
+
     it("refuses the file driver in prod", function () {
         const problems = problemsOf(withOverrides(rawStackConfig("prod"), { app: { backend: { storageDriver: "file", replicas: 1 } } }), "prod");
         assert.ok(problems.some((p) => /storageDriver must be postgres in prod/.test(p)), problems.join("\n"));
