@@ -7,7 +7,7 @@ import type { ContainerExec, ExecLine, ExecOptions, SendLine } from '../../../au
 import { ADMIN_CLI } from '../../../automation/commands/admin';
 import type { Deps } from '../../../automation/deps';
 import { ExitCode } from '../../../automation/errors';
-import { FakePrompter, harness, type Harness } from './support/fakes';
+import { depsOf, FakePrompter, harness, type Harness } from './support/fakes';
 import { resultOf } from './support/envelope';
 
 type Reply = { code: number; stdout?: string[]; stderr?: string[] };
@@ -34,11 +34,7 @@ class FakeExec implements ContainerExec {
 async function cli(h: Harness, exec: FakeExec, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   h.stdout.text = '';
   h.stderr.text = '';
-  const deps: Partial<Deps> = {
-    projectDir: h.workspace.projectDir, workspace: h.workspace, pulumi: h.workspace, docker: h.docker, probes: h.probes, prompter: h.prompter,
-    interrupts: h.interrupts, env: h.env, stdout: h.stdout, stderr: h.stderr, now: () => h.now, nodeVersion: '20.20.0',
-  };
-  const code = await run(['node', 'imctl', ...args], deps, { exec: () => exec });
+  const code = await run(['node', 'imctl', ...args], depsOf(h), { exec: () => exec });
   return { code, stdout: h.stdout.text, stderr: h.stderr.text };
 }
 

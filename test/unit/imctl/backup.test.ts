@@ -7,9 +7,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { run } from '../../../automation/app';
-import type { Deps } from '../../../automation/deps';
 import type { ContainerExec, ExecLine, ExecOptions, SendLine } from '../../../automation/jobClient/containerExec';
-import { container, FakePrompter, harness, type Harness } from './support/fakes';
+import { container, depsOf, FakePrompter, harness, type Harness } from './support/fakes';
 import { resultOf } from './support/envelope';
 
 type Emit = (e: object) => void;
@@ -81,15 +80,7 @@ function setup(): { h: Harness; exec: FakeExec } {
 async function cli(h: Harness, exec: FakeExec, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   h.stdout.text = '';
   h.stderr.text = '';
-  const deps: Partial<Deps> = {
-    projectDir: h.workspace.projectDir, workspace: h.workspace, pulumi: h.workspace, docker: h.docker, probes: h.probes, prompter: h.prompter,
-    interrupts: h.interrupts, env: h.env, stdout: h.stdout, stderr: h.stderr, now: () => h.now,
-    sleep: async () => {
-      h.now = new Date(h.now.getTime() + 1000);
-    },
-    nodeVersion: '20.20.0',
-  };
-  const code = await run(['node', 'imctl', ...args], deps, { exec: () => exec });
+  const code = await run(['node', 'imctl', ...args], depsOf(h), { exec: () => exec });
   const out = { code, stdout: h.stdout.text, stderr: h.stderr.text };
   const all = out.stdout + out.stderr;
   for (const s of [SECRETS.PGPASSWORD, SECRETS.S3_SECRET_KEY, SECRETS.BACKUP_KEY, 'oldKEYvalue000111', 'olderKEY222333']) assert.ok(!all.includes(s), `secret in output:\n${all}`);

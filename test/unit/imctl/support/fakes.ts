@@ -375,10 +375,9 @@ export interface RunResult {
   stderr: string;
 }
 
-export async function imctl(h: Harness, ...args: string[]): Promise<RunResult> {
-  h.stdout.text = '';
-  h.stderr.text = '';
-  const deps: Partial<Deps> = {
+/** The harness's fakes as imctl's Deps; sleeping advances the fake clock. */
+export function depsOf(h: Harness): Partial<Deps> {
+  return {
     projectDir: h.workspace.projectDir,
     workspace: h.workspace,
     pulumi: h.workspace,
@@ -395,6 +394,11 @@ export async function imctl(h: Harness, ...args: string[]): Promise<RunResult> {
     },
     nodeVersion: '20.20.0',
   };
-  const code = await run(['node', 'imctl', ...args], deps);
+}
+
+export async function imctl(h: Harness, ...args: string[]): Promise<RunResult> {
+  h.stdout.text = '';
+  h.stderr.text = '';
+  const code = await run(['node', 'imctl', ...args], depsOf(h));
   return { code, stdout: h.stdout.text, stderr: h.stderr.text };
 }
