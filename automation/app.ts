@@ -3,7 +3,7 @@
 // stderr.
 import { Command, CommanderError, Option } from 'commander';
 import { realExec, type ExecFactory } from './jobClient/factory';
-import { errorEnvelope, exportResult } from './cli/envelope';
+import { exportError, exportResult } from './cli/envelope';
 import { Redactor } from './cli/redact';
 import { Output } from './cli/output';
 import { COMMAND_GROUPS } from './commands';
@@ -11,7 +11,7 @@ import type { CommandGroup, Factory, Run } from './commands/factory';
 import { Ctx, globalsOf } from './context';
 import { realDeps, type Deps } from './deps';
 import { describeError, mapError } from './errorMapping';
-import { EXIT_CODE_TABLE, ExitCode, UsageError, type ImctlError } from './errors';
+import { EXIT_CODE_TABLE, ExitCode, UsageError } from './errors';
 import { commandPath, eachCommand, registerCommands } from './registry';
 
 function packageVersion(): string {
@@ -117,23 +117,19 @@ export async function run(argv: readonly string[], deps: Partial<Deps> = {}, bou
     await program.parseAsync([...argv]);
     return app.current?.exitCode ?? ExitCode.OK;
   } catch (e) {
+    const out = app.current?.out ?? new Output({ stdout: app.deps.stdout, stderr: app.deps.stderr, json: jsonFlag, color: false, verbose: argv.includes('--verbose') || argv.includes('-v'), redactor: app.redactor });
     if (e instanceof CommanderError) {
       // Help and --version are successes; commander already printed its one-line message.
       if (e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.OK;
-      if (jsonFlag) writeErrorEnvelope(app, new UsageError(e.message.replace(/^error:\s*/, '')), null);
+      if (out.json) exportError(out, app.command ?? null, null, new UsageError(e.message.replace(/^error:\s*/, '')));
       return ExitCode.USAGE;
     }
     const err = mapError(e, { stack: app.current?.stack });
-    const out = app.current?.out ?? new Output({ stdout: app.deps.stdout, stderr: app.deps.stderr, json: jsonFlag, color: false, verbose: argv.includes('--verbose') || argv.includes('-v'), redactor: app.redactor });
     // Humans read stderr either way; under --json, scripts read the envelope on stdout.
     const [first, ...rest] = describeError(err, out.verbose);
     out.error(first);
     for (const l of rest) out.progress(l);
-    if (out.json) writeErrorEnvelope(app, err, app.current?.stack ?? null);
+    if (out.json) exportError(out, app.command ?? null, app.current?.stack ?? null, err);
     return err.exitCode;
   }
-}
-
-function writeErrorEnvelope(app: App, err: ImctlError, stack: string | null): void {
-  app.deps.stdout.write(app.redactor.redact(JSON.stringify(errorEnvelope(app.command ?? null, stack, err))) + '\n');
 }

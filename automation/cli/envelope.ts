@@ -45,8 +45,13 @@ export function errorEnvelope(command: string | null, stack: string | null, err:
   return { command, stack, ok: false, exitCode: err.exitCode, error };
 }
 
-/** Writes an envelope as the last line of stdout; a Revealed result skips the redactor. */
+/** Writes the envelope of a result as the last line of stdout; a Revealed result skips the redactor. */
 export function exportResult(out: Output, command: string, stack: string, exitCode: number, result: unknown): void {
   const reveal = result instanceof Revealed;
   out.data(resultEnvelope(command, stack, exitCode, reveal ? result.value : (result ?? null)), reveal);
+}
+
+/** Writes the envelope of a failure as the last line of stdout. */
+export function exportError(out: Output, command: string | null, stack: string | null, err: Pick<ImctlError, 'exitCode' | 'message' | 'hint'>): void {
+  out.data(errorEnvelope(command, stack, err));
 }
