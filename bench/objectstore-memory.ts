@@ -1,8 +1,8 @@
 // Idle memory of the object-store container, as `docker stats` shows it (bench/docker-memory.ts):
 // SeaweedFS (the real server, run as the program runs it) and the minio substitute (the live
-// layer's s3rver-based image, `minio server /data`), each fresh on the bench's network, with
-// the same protocol: settle after start, read; the same write burst through the S3 API (peak
-// read during it); settle, read again. `npm run bench:objectstore -- --memory-only` runs only this.
+// layer's s3rver-based image, `minio server /data`), both fresh on the bench's network, read at
+// the same points: settled after start; during the same write burst through the S3 API (peak);
+// 20 s after it; 3 min after it. `npm run bench:objectstore -- --memory-only` runs only this.
 import { randomBytes } from 'crypto';
 import Docker from 'dockerode';
 import * as Minio from 'minio';
@@ -13,6 +13,11 @@ import { memoryMiB, Settled, settledMemoryMiB } from './docker-memory';
 import { labelsFor, startBenchSeaweedfs } from './seaweedfs';
 
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 20000);
+/**
+ * The second read after the burst: past the Go runtime's forced GC (every 2 minutes) and its
+ * scavenger returning the freed heap; before that, weed keeps the burst's buffers.
+ */
+const LONG_SETTLE_MS = Number(process.env.BENCH_LONG_SETTLE_MS ?? 180000);
 /** The write burst: 100 × 1 MiB and 5 × 20 MiB, incompressible. */
 const BURST: readonly [count: number, mb: number][] = [[100, 1], [5, 20]];
 const BUCKET = 'imstack-bench';
@@ -25,6 +30,7 @@ export interface MemoryRow {
   readonly afterStart: Settled;
   readonly peakDuringBurst: number;
   readonly afterBurst: Settled;
+  readonly longAfterBurst: Settled;
   readonly burstSeconds: number;
 }
 
@@ -51,31 +57,36 @@ async function minioSubstitute(docker: Docker, prefix: string): Promise<{ contai
   return { container: c, client, image };
 }
 
-async function measure(store: string, image: string, c: Docker.Container, client: Minio.Client, log: (l: string) => void): Promise<MemoryRow> {
-  log(`[memory] ${store}: settling ${SETTLE_MS / 1000} s after start`);
-  await new Promise((r) => setTimeout(r, SETTLE_MS));
-  const afterStart = await settledMemoryMiB(c);
+interface Subject {
+  readonly store: string;
+  readonly image: string;
+  readonly c: Docker.Container;
+  readonly client: Minio.Client;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Writes the burst, reading the container's memory every 500 ms; the peak and the seconds it took. */
+async function burst(x: Subject): Promise<{ peak: number; seconds: number }> {
   let peak = 0;
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      peak = Math.max(peak, await memoryMiB(c).catch(() => 0));
-      await new Promise((r) => setTimeout(r, 500));
+      peak = Math.max(peak, await memoryMiB(x.c).catch(() => 0));
+      await sleep(500);
     }
   })();
   const t = Date.now();
   for (const [count, mb] of BURST) {
     for (let i = 0; i < count; i++) {
       const body = randomBytes(mb * 1024 * 1024);
-      await client.putObject(BUCKET, `burst/${mb}-${i}.bin`, body, body.length, { 'Content-Type': 'image/jpeg' });
+      await x.client.putObject(BUCKET, `burst/${mb}-${i}.bin`, body, body.length, { 'Content-Type': 'image/jpeg' });
     }
   }
-  const burstSeconds = (Date.now() - t) / 1000;
+  const seconds = (Date.now() - t) / 1000;
   sampling = false;
   await sampler;
-  log(`[memory] ${store}: burst written in ${burstSeconds.toFixed(1)} s; settling ${SETTLE_MS / 1000} s`);
-  await new Promise((r) => setTimeout(r, SETTLE_MS));
-  return { store, image, afterStart, peakDuringBurst: peak, afterBurst: await settledMemoryMiB(c), burstSeconds };
+  return { peak: Math.max(peak, await memoryMiB(x.c)), seconds };
 }
 
 /** Starts both stores on a network labelled for `prefix`; the caller removes it all with cleanup(prefix). */
@@ -84,22 +95,41 @@ export async function idleMemory(prefix: string, log: (l: string) => void): Prom
   // startBenchSeaweedfs creates the network and its volume; the substitute joins that network.
   const sw = await startBenchSeaweedfs(prefix, BUCKET, log, docker);
   const mi = await minioSubstitute(docker, prefix);
-  return [
-    await measure('seaweedfs', sw.image, sw.container, sw.client('admin'), log),
-    await measure('minio substitute (s3rver)', mi.image, mi.container, mi.client, log),
+  const subjects: Subject[] = [
+    { store: 'seaweedfs', image: sw.image, c: sw.container, client: sw.client('admin') },
+    { store: 'minio substitute (s3rver)', image: mi.image, c: mi.container, client: mi.client },
   ];
+  const readAll = () => Promise.all(subjects.map((x) => settledMemoryMiB(x.c)));
+  log(`[memory] settling ${SETTLE_MS / 1000} s after start`);
+  await sleep(SETTLE_MS);
+  const afterStart = await readAll();
+  const bursts: { peak: number; seconds: number }[] = [];
+  for (const x of subjects) {
+    bursts.push(await burst(x));
+    log(`[memory] ${x.store}: burst written in ${bursts[bursts.length - 1].seconds.toFixed(1)} s`);
+  }
+  const burstEnd = Date.now();
+  log(`[memory] reading again ${SETTLE_MS / 1000} s and ${LONG_SETTLE_MS / 1000} s after the bursts`);
+  await sleep(SETTLE_MS);
+  const afterBurst = await readAll();
+  await sleep(Math.max(0, burstEnd + LONG_SETTLE_MS - Date.now()));
+  const longAfter = await readAll();
+  return subjects.map((x, i) => ({
+    store: x.store, image: x.image, afterStart: afterStart[i], peakDuringBurst: bursts[i].peak,
+    afterBurst: afterBurst[i], longAfterBurst: longAfter[i], burstSeconds: bursts[i].seconds,
+  }));
 }
 
 export function printMemory(rows: MemoryReport): void {
-  const f = (m: Settled): string => `${m.median.toFixed(0)} (${m.min.toFixed(0)}–${m.max.toFixed(0)})`;
-  const burst = BURST.map(([n, mb]) => `${n} × ${mb} MiB`).join(' + ');
-  console.log(`\nobject-store container memory, MiB (docker stats: usage minus inactive page cache; median (min–max) of 5 reads; anon: of that, the processes' anonymous memory), write burst ${burst}`);
+  const f = (m: Settled): string => `${m.median.toFixed(0)} (${m.min.toFixed(0)}–${m.max.toFixed(0)}; anon ${m.anon.toFixed(0)})`;
+  const burstText = BURST.map(([n, mb]) => `${n} × ${mb} MiB`).join(' + ');
+  console.log(`\nobject-store container memory, MiB: docker stats (usage minus inactive page cache), median (min–max) of 5 reads 1 s apart; anon: the processes' anonymous memory at the median read. Write burst ${burstText} through S3`);
   console.table(rows.map((r) => ({
-    store: r.store, image: r.image, 'idle after start': f(r.afterStart), 'anon': r.afterStart.anon.toFixed(0),
-    'peak during burst': r.peakDuringBurst.toFixed(0), 'idle after burst': f(r.afterBurst), 'anon ': r.afterBurst.anon.toFixed(0),
-    'burst s': r.burstSeconds.toFixed(1),
+    store: r.store, image: r.image, 'idle after start': f(r.afterStart), 'peak during burst': r.peakDuringBurst.toFixed(0),
+    [`${SETTLE_MS / 1000} s after burst`]: f(r.afterBurst), [`${LONG_SETTLE_MS / 1000} s after burst`]: f(r.longAfterBurst), 'burst s': r.burstSeconds.toFixed(1),
   })));
   if (rows.length === 2) {
-    console.log(`ratio seaweedfs / substitute: idle after start ${(rows[0].afterStart.median / rows[1].afterStart.median).toFixed(2)}, after burst ${(rows[0].afterBurst.median / rows[1].afterBurst.median).toFixed(2)}`);
+    const q = (k: 'afterStart' | 'afterBurst' | 'longAfterBurst'): string => (rows[0][k].median / rows[1][k].median).toFixed(2);
+    console.log(`ratio ${rows[0].store} / ${rows[1].store}: after start ${q('afterStart')}, ${SETTLE_MS / 1000} s after burst ${q('afterBurst')}, ${LONG_SETTLE_MS / 1000} s after ${q('longAfterBurst')}, peak ${(rows[0].peakDuringBurst / rows[1].peakDuringBurst).toFixed(2)}`);
   }
 }
