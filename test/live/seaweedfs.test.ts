@@ -10,7 +10,7 @@ import path from 'path';
 import Docker from 'dockerode';
 import * as Minio from 'minio';
 import { dockerClient } from './engine/docker-client';
-import { demux } from './engine/resources/container';
+import { execOut, healthcheck, logsOf, oneFileTar, startSeaweedfsGateway, until } from './objectstore/gateway';
 import { spawnSync } from 'child_process';
 import { IN_CI, requireLive } from './support';
 import { ensureSeaweedfsImage, SeaweedfsImage } from './images/seaweedfs/image';
@@ -32,15 +32,6 @@ const newSecret = (): string => crypto.randomBytes(24).toString('base64url');
 const newKeys = (who: string): Keys => ({ accessKey: `${who}-${crypto.randomBytes(6).toString('hex')}`, secretKey: newSecret() });
 const SECRET_MODE = parseInt(SECRET_FILE_MODE, 8);
 
-/** A tar holding one file, for putArchive at / (what the provider's `uploads` does). */
-async function oneFileTar(file: string, content: string, mode: number, uid: number): Promise<NodeJS.ReadableStream> {
-  const { pack } = await import('tar-stream');
-  const p = pack();
-  p.entry({ name: file.replace(/^\//, ''), mode, uid, gid: uid }, content);
-  p.finalize();
-  return p as unknown as NodeJS.ReadableStream;
-}
-
 /** The content of one file in a (possibly exited) container, through the archive API. */
 async function readFileIn(c: Docker.Container, file: string): Promise<string> {
   const { extract } = await import('tar-stream');
@@ -53,36 +44,6 @@ async function readFileIn(c: Docker.Container, file: string): Promise<string> {
     x.on('error', reject);
     archive.pipe(x);
   });
-}
-
-/** Retries fn every 250 ms until it resolves; bounded by count and time. */
-async function until<T>(what: string, fn: () => Promise<T>, timeoutMs = 60000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
-    try {
-      return await fn();
-    } catch (e) {
-      last = e;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  throw new Error(`${what} within ${timeoutMs / 1000}s: ${(last as Error)?.message ?? last}`);
-}
-
-async function execOut(c: Docker.Container, cmd: string[]): Promise<{ code: number; out: string }> {
-  const ex = await c.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await ex.start({});
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve, reject) => { stream.on('data', (d: Buffer) => chunks.push(d)); stream.on('end', resolve); stream.on('error', reject); });
-  return { code: (await ex.inspect()).ExitCode ?? -1, out: demux(Buffer.concat(chunks)) };
-}
-
-/** The healthcheck exactly as the program declares it (CMD-SHELL), run inside the container. */
-const healthcheck = (c: Docker.Container) => execOut(c, ['/bin/sh', '-c', SEAWEEDFS_HEALTHCHECK[1]]);
-
-async function logsOf(c: Docker.Container): Promise<string> {
-  return demux((await c.logs({ stdout: true, stderr: true })) as unknown as Buffer);
 }
 
 function tcpConnects(host: string, port: number): Promise<boolean> {
@@ -142,32 +103,12 @@ describe('seaweedfs: the real server, S3 identities enforced', function () {
   let ip: string;
 
   async function startGateway(): Promise<Docker.Container> {
-    const c = await docker.createContainer({
-      name: `${PREFIX}-gw-${crypto.randomBytes(3).toString('hex')}`,
-      Image: img.image,
-      Cmd: seaweedfsServerArgs(),
-      Labels: LABELS,
-      // Runs as the image's seaweed user from the start, with no capabilities: the entrypoint
-      // then skips its chown and su-exec, and a fresh volume inherits the image's /data owner.
-      User: `${SEAWEEDFS_UID}:${SEAWEEDFS_UID}`,
-      StopTimeout: SEAWEEDFS_STOP_GRACE_SECONDS,
-      HostConfig: {
-        NetworkMode: network,
-        Mounts: [{ Type: 'volume', Source: volume, Target: '/data' }],
-        CapDrop: ['ALL'],
-        SecurityOpt: ['no-new-privileges'],
-      },
-      NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: ['seaweedfs'] } } },
+    const gw = await startSeaweedfsGateway(docker, {
+      name: `${PREFIX}-gw-${crypto.randomBytes(3).toString('hex')}`, image: img.image, labels: LABELS,
+      network, alias: 'seaweedfs', volume, s3Config: s3Config(),
     });
-    // The keys are in the file only (mode 0400, the seaweed user's), never in the environment.
-    await c.putArchive(await oneFileTar(SEAWEEDFS_S3_CONFIG_PATH, s3Config(), SECRET_MODE, SEAWEEDFS_UID), { path: '/' });
-    await c.start();
-    await until('the gateway healthcheck passes', async () => {
-      const r = await healthcheck(c);
-      if (r.code !== 0) throw new Error(`healthcheck exit ${r.code}: ${r.out.trim()}`);
-    }, 90000).catch(async (e: Error) => { throw new Error(`${e.message}\n--- logs ---\n${(await logsOf(c)).slice(-3000)}`); });
-    ip = (await c.inspect()).NetworkSettings.Networks[network].IPAddress;
-    return c;
+    ip = gw.ip;
+    return gw.container;
   }
 
   async function bootstrap(): Promise<{ code: number; out: string; secretLeft: string }> {

@@ -3,11 +3,14 @@
 import { freePort } from '../support/net';
 import { probeEngine } from './engine/docker-client';
 import { buildSubstituteImages, SUBSTITUTE_TAGS } from './images/build';
+import { ensureSeaweedfsImage } from './images/seaweedfs/image';
 
 export const IN_CI = process.env.CI === 'true';
 
 let gate: Promise<string | undefined> | undefined;
 let useOfficial = false;
+/** The real SeaweedFS server's local image (built from its Go module), once the gate has run. */
+let seaweedfsTag: string | undefined;
 
 /** Docker Hub answers /v2/ with 401 when reachable; anything else in 3 s means "no registry". */
 async function registryReachable(): Promise<boolean> {
@@ -43,6 +46,8 @@ export function liveReady(): Promise<string | undefined> {
     const started = Date.now();
     const r = await buildSubstituteImages({ log: (l) => console.log(`      [images] ${l}`) });
     console.log(`      substitute images ready in ${((Date.now() - started) / 1000).toFixed(1)}s (${r.images.filter((i) => i.cached).length}/${r.images.length} cached)`);
+    // Every live stack runs the default engine, the real SeaweedFS server (not a stand-in).
+    seaweedfsTag = (await ensureSeaweedfsImage((l) => console.log(`      ${l}`))).image;
     return undefined;
   })().catch((e: Error) => `substitute images could not be built: ${e.message}`);
   return gate;
@@ -71,16 +76,24 @@ export function imageOverrides(): Record<string, string> {
     'images.minioClient': SUBSTITUTE_TAGS.mc,
     'images.nginx': SUBSTITUTE_TAGS.nginx,
     'images.node': SUBSTITUTE_TAGS.node,
+    ...(seaweedfsTag ? { 'images.seaweedfs': seaweedfsTag } : {}),
   };
 }
 
 /**
- * What every live stack of the real program gets on top of its stack file: the images, and the
- * object-store engine pinned to minio (its s3rver substitute). The program's default engine is
- * SeaweedFS; the live stacks move to it with the SeaweedFS live suite (issue 10), until then the
- * real SeaweedFS server is exercised on its own by seaweedfs.test.ts.
+ * What every live stack of the real program gets on top of its stack file: the images. The
+ * object store is the program's default engine, SeaweedFS, run from the image built from its Go
+ * module.
  */
 export function liveStackOverrides(): Record<string, string> {
+  return imageOverrides();
+}
+
+/**
+ * For the minio engine's own tests only (kept for existing deployments): the engine pinned to
+ * minio, which the live layer runs as its s3rver-based substitute.
+ */
+export function minioEngineOverrides(): Record<string, string> {
   return { ...imageOverrides(), 'objectStore.engine': 'minio' };
 }
 

@@ -167,7 +167,7 @@ describe('a restore killed mid-way recovers without a person (real Docker engine
     const env = await jobEnv(job);
     const ip = async (service: string) => (await one(service)).NetworkSettings.Networks[`imstack-${STACK}-data`].IPAddress;
     conn = { host: await ip('postgres'), port: 5432, user: env.PGUSER ?? 'postgres', password: env.PGPASSWORD, database: env.PGDATABASE ?? 'imstack' };
-    s3 = { endPoint: await ip('minio'), port: Number(env.S3_PORT ?? 9000), useSSL: false, accessKey: env.S3_ACCESS_KEY, secretKey: env.S3_SECRET_KEY, bucket: env.S3_BUCKET ?? 'imstack', region: env.S3_REGION ?? 'us-east-1' };
+    s3 = { endPoint: await ip(env.S3_ENDPOINT ?? 'seaweedfs'), port: Number(env.S3_PORT ?? 8333), useSSL: false, accessKey: env.S3_ACCESS_KEY, secretKey: env.S3_SECRET_KEY, bucket: env.S3_BUCKET ?? 'imstack', region: env.S3_REGION ?? 'us-east-1' };
     secrets = [env.PGPASSWORD, env.S3_SECRET_KEY, env.BACKUP_KEY].filter((s): s is string => Boolean(s && s.length >= 8));
     backupsDir = (await docker.getVolume(`imstack-${STACK}-backups`).inspect()).Mountpoint;
 

@@ -90,7 +90,7 @@ describe('backup and restore drill on a live stack (real Docker engine)', functi
     const env = await jobEnv(docker, new DockerodeExec(docker), job.Id);
     const ip = async (service: string) => (await byService(service)).NetworkSettings.Networks[`imstack-${STACK}-data`].IPAddress;
     conn = { host: await ip('postgres'), port: 5432, user: env.PGUSER ?? 'postgres', password: env.PGPASSWORD, database: env.PGDATABASE ?? 'imstack' };
-    s3 = { endPoint: await ip('minio'), port: Number(env.S3_PORT ?? 9000), useSSL: false, accessKey: env.S3_ACCESS_KEY, secretKey: env.S3_SECRET_KEY, bucket: env.S3_BUCKET ?? 'imstack', region: env.S3_REGION ?? 'us-east-1' };
+    s3 = { endPoint: await ip(env.S3_ENDPOINT ?? 'seaweedfs'), port: Number(env.S3_PORT ?? 8333), useSSL: false, accessKey: env.S3_ACCESS_KEY, secretKey: env.S3_SECRET_KEY, bucket: env.S3_BUCKET ?? 'imstack', region: env.S3_REGION ?? 'us-east-1' };
     secrets = [env.PGPASSWORD, env.S3_SECRET_KEY, env.BACKUP_KEY].filter((s): s is string => Boolean(s && s.length >= 8));
     assert.ok(env.BACKUP_KEY, 'dev stacks encrypt their backups');
     outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'imstack-drill-'));

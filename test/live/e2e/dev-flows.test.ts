@@ -75,7 +75,7 @@ describe('e2e flows on the dev stack (through nginx)', function () {
     api = new AppApi(`http://127.0.0.1:${run.ports.http}`);
     const cs = await docker.listContainers({ all: true, filters: { label: [`com.imstack.stack=${STACK}`, 'com.imstack.live=1'] } });
     const services = new Set(cs.map((c) => c.Labels['com.imstack.service']));
-    for (const s of ['postgres', 'redis', 'minio', 'minio-init', 'backend', 'web', 'next', 'nginx']) assert.ok(services.has(s), `no ${s} container (have ${[...services].join(', ')})`);
+    for (const s of ['postgres', 'redis', 'seaweedfs', 'seaweedfs-init', 'backend', 'web', 'next', 'nginx']) assert.ok(services.has(s), `no ${s} container (have ${[...services].join(', ')})`);
     for (const c of cs) {
       const info = await docker.getContainer(c.Id).inspect();
       const name = info.Name.replace(/^\//, '');
@@ -213,13 +213,15 @@ describe('e2e flows on the dev stack (through nginx)', function () {
     await sleep(2500); // let the bucket refill before the next flows
   });
 
-  it('7. restart postgres, redis and minio: every message and the file are still there', async function () {
+  it('7. restart postgres, redis and seaweedfs: every message and the file are still there', async function () {
     assert.ok(file, 'no file uploaded');
     const t = Date.now();
-    for (const s of ['postgres', 'redis', 'minio']) await docker.getContainer(`imstack-${STACK}-${s}`).restart({ t: 10 });
+    // SeaweedFS flushes its volumes on SIGTERM, which takes longer than Docker's 10 s after writes:
+    // the program gives it 60 s to stop, and so does this restart.
+    for (const s of ['postgres', 'redis', 'seaweedfs']) await docker.getContainer(`imstack-${STACK}-${s}`).restart({ t: s === 'seaweedfs' ? 60 : 10 });
     await eventually(async () => (await api.health()).body.status === 'ok', 90000, '/health ok after the restarts');
     // Docker's own health state too, so the next run of the program sees healthy containers.
-    for (const s of ['postgres', 'redis', 'minio']) {
+    for (const s of ['postgres', 'redis', 'seaweedfs']) {
       await eventually(async () => (await docker.getContainer(`imstack-${STACK}-${s}`).inspect()).State.Health?.Status === 'healthy', 90000, `${s} healthy again`);
     }
     console.log(`      restarts + /health ok again in ${((Date.now() - t) / 1000).toFixed(1)}s`);
@@ -258,7 +260,7 @@ describe('e2e flows on the dev stack (through nginx)', function () {
     assert.ok(run, 'stack is not up');
     const filters = { label: [`com.imstack.stack=${STACK}`] };
     const volumesBefore = ((await docker.listVolumes({ filters })).Volumes ?? []).map((v) => v.Name).sort();
-    const wanted = ['postgres', 'redis', 'minio', 'backups'].map((s) => `imstack-${STACK}-${s}`);
+    const wanted = ['postgres', 'redis', 'seaweedfs', 'backups'].map((s) => `imstack-${STACK}-${s}`);
     for (const v of wanted) assert.ok(volumesBefore.includes(v), `volume ${v} missing before teardown (have ${volumesBefore.join(', ')})`);
 
     const r = await run.live.teardown({ purge: false, keepState: true });

@@ -2,18 +2,20 @@
 // maintenance 503) on API routes and pages, the upload limit at its exact value, revalidation of
 // static files, one Cache-Control on the SPA index, the CSP, the object store refusing unsigned
 // and wrongly signed requests, no generated secret in any container's configured environment,
-// and the backup job's own bucket-scoped identity.
+// and the app's and the backup job's separate SeaweedFS identities (the minio engine's own
+// bucket-scoped backup user is checked on a minio stack by objectstore/migration.test.ts).
 import assert from 'assert';
 import fs from 'fs';
 import http from 'http';
 import net from 'net';
 import * as Minio from 'minio';
-import { extract } from 'tar-stream';
 import type Docker from 'dockerode';
 import { dockerClient } from '../engine/docker-client';
-import { demux } from '../engine/resources/container';
+import { containerFile, containerS3Credentials, envOf, execIn } from './containerFiles';
 import { stateFileFor } from '../engine/run-stack';
 import { SECRET_VARIABLES } from '../../support/secretVariables';
+import { SEAWEEDFS_S3_CONFIG_PATH } from '../../../components/objectStore/seaweedfsRuntime';
+import { SEAWEEDFS_UID } from '../../../components/objectStore/seaweedfsIdentities';
 import { requireLive } from '../support';
 import { AppApi, Conversation, DevStackRun, eventually, purgeLeftovers, Session, stateDirFor, uniqueName, upDevStack } from './support';
 
@@ -74,44 +76,6 @@ function assertJsonError(what: string, r: RawResponse, status: number): { error:
   assert.ok(typeof body.error === 'string' && body.error.length > 0 && typeof body.message === 'string' && body.message.length > 0, `${what}: body ${r.body}`);
   assertSecurityHeaders(what, r);
   return body;
-}
-
-async function execIn(docker: Docker, container: string, cmd: string[]): Promise<{ code: number; out: string }> {
-  const exec = await docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({});
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve, reject) => {
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => resolve());
-    stream.on('error', reject);
-  });
-  const info = await exec.inspect();
-  return { code: info.ExitCode ?? -1, out: demux(Buffer.concat(chunks)) };
-}
-
-/** A file inside a container with its mode and owner, read through the Engine's archive API. */
-async function containerFile(docker: Docker, container: string, file: string): Promise<{ body: string; mode: number; uid: number }> {
-  const archive = await docker.getContainer(container).getArchive({ path: file });
-  return new Promise((resolve, reject) => {
-    const x = extract();
-    let found: { body: string; mode: number; uid: number } | undefined;
-    x.on('entry', (h, stream, next) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c) => chunks.push(c as Buffer));
-      stream.on('end', () => {
-        if (h.type === 'file') found = { body: Buffer.concat(chunks).toString('utf8'), mode: (h.mode ?? 0) & 0o7777, uid: h.uid ?? -1 };
-        next();
-      });
-      stream.resume();
-    });
-    x.on('finish', () => (found ? resolve(found) : reject(new Error(`${container}:${file} is not a file`))));
-    x.on('error', reject);
-    (archive as unknown as NodeJS.ReadableStream).pipe(x);
-  });
-}
-
-function envOf(info: Docker.ContainerInspectInfo): Map<string, string> {
-  return new Map((info.Config.Env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 }
 
 /** Every RandomPassword the live layer generated for the stack (its state file, like Pulumi's). */
@@ -285,44 +249,44 @@ describe('edge and secret hardening on the dev stack (issue 15, item 6)', functi
     }
     assert.deepStrictEqual(leaks, []);
     const names = new Set(files.map((f) => f.container.replace(`imstack-${STACK}-`, '')));
-    for (const svc of ['postgres', 'minio', 'backend-1', 'backup']) assert.ok(names.has(svc), `${svc} reads no secret from a file (have ${[...names].join(', ')})`);
+    for (const svc of ['postgres', 'seaweedfs-init', 'backend-1', 'backup']) assert.ok(names.has(svc), `${svc} reads no secret from a file (have ${[...names].join(', ')})`);
     for (const f of files) {
       const st = await containerFile(docker, f.container, f.file);
       assert.strictEqual(st.mode, 0o400, `${f.container}:${f.file} mode ${st.mode.toString(8)}`);
-      // The list of earlier backup keys is empty until the first rotation; minio-init empties its
-      // files as it reads them (the next test).
-      if (!f.file.endsWith('/backup-previous-keys') && !f.container.endsWith('-minio-init')) assert.ok(st.body.length > 0, `${f.container}:${f.file} is empty`);
+      // The list of earlier backup keys is empty until the first rotation; seaweedfs-init empties
+      // its file as it reads it (the next test).
+      if (!f.file.endsWith('/backup-previous-keys') && !f.container.endsWith('-seaweedfs-init')) assert.ok(st.body.length > 0, `${f.container}:${f.file} is empty`);
     }
+    // The gateway reads its keys from its identities file (never its environment): 0400, its own user's.
+    const gateway = `imstack-${STACK}-seaweedfs`;
+    const config = await containerFile(docker, gateway, SEAWEEDFS_S3_CONFIG_PATH);
+    assert.strictEqual(config.mode, 0o400, `${SEAWEEDFS_S3_CONFIG_PATH} mode ${config.mode.toString(8)}`);
+    assert.strictEqual(config.uid, SEAWEEDFS_UID, `${SEAWEEDFS_S3_CONFIG_PATH} owner ${config.uid}`);
+    const identities = (JSON.parse(config.body) as { identities: Array<{ name: string }> }).identities.map((i) => i.name).sort();
+    assert.deepStrictEqual(identities, ['admin', 'app']);
   });
 
-  it('the backup job has its own bucket-scoped identity, and the exited minio-init keeps no root credential', async function () {
+  it('the app and the backup job have separate identities: the app is kept to its bucket, the exited seaweedfs-init keeps no key', async function () {
     const backup = `imstack-${STACK}-backup`;
-    const root = envOf(await docker.getContainer(`imstack-${STACK}-minio`).inspect()).get('MINIO_ROOT_USER_FILE');
-    assert.ok(root, 'minio reads its root user from a file');
-    const rootUser = (await containerFile(docker, `imstack-${STACK}-minio`, root)).body.trim();
-    const s3 = await containerS3Credentials(docker, backup);
-    assert.notStrictEqual(s3.accessKey, rootUser, 'the backup job uses the root user');
-    const minioPort = run!.ports.minioApi;
-    const asBackup = new Minio.Client({ endPoint: '127.0.0.1', port: minioPort, useSSL: false, accessKey: s3.accessKey, secretKey: s3.secretKey, region: 'us-east-1' });
-    await asBackup.putObject(s3.bucket, 'edge/backup-probe.txt', Buffer.from('b'));
-    await asBackup.removeObject(s3.bucket, 'edge/backup-probe.txt');
-    await assert.rejects(asBackup.makeBucket('edgehard-other', 'us-east-1'), (e: Error & { code?: string }) => e.code === 'AccessDenied', 'the backup identity may create other buckets');
+    const app = await containerS3Credentials(docker, `imstack-${STACK}-backend-1`);
+    const job = await containerS3Credentials(docker, backup);
+    assert.notStrictEqual(job.accessKey, app.accessKey, 'the backup job uses the app identity');
+    assert.notStrictEqual(job.secretKey, app.secretKey);
+    const port = run!.ports.minioApi;
+    const client = (c: { accessKey: string; secretKey: string }) => new Minio.Client({ endPoint: '127.0.0.1', port, useSSL: false, accessKey: c.accessKey, secretKey: c.secretKey, region: 'us-east-1' });
+    const asApp = client(app);
+    await assert.rejects(asApp.makeBucket('edgehard-other', 'us-east-1'), (e: Error & { code?: string }) => e.code === 'AccessDenied', 'the app identity may create buckets');
+    const asBackup = client(job);
+    await asBackup.putObject(job.bucket, 'edge/backup-probe.txt', Buffer.from('b'));
+    await asBackup.removeObject(job.bucket, 'edge/backup-probe.txt');
     const done = await execIn(docker, backup, ['node', '/opt/imstack-backup/dist/main.js', 'backup']);
     assert.strictEqual(done.code, 0, `backup with the job's identity failed:\n${done.out.slice(-2000)}`);
-    const init = await docker.getContainer(`imstack-${STACK}-minio-init`).inspect();
+    const init = await docker.getContainer(`imstack-${STACK}-seaweedfs-init`).inspect();
     assert.strictEqual(init.State.ExitCode, 0);
     const initFiles = [...envOf(init)].filter(([k, v]) => k.endsWith('_FILE') && v.startsWith('/run/secrets/'));
-    assert.ok(initFiles.length >= 3, `minio-init reads its credentials from files: ${initFiles.map(([k]) => k).join(', ')}`);
+    assert.ok(initFiles.length >= 1, `seaweedfs-init reads its key from a file: ${[...envOf(init).keys()].join(', ')}`);
     for (const [k, v] of initFiles) {
-      assert.strictEqual((await containerFile(docker, `imstack-${STACK}-minio-init`, v)).body, '', `minio-init still holds ${k} after it exited`);
+      assert.strictEqual((await containerFile(docker, `imstack-${STACK}-seaweedfs-init`, v)).body, '', `seaweedfs-init still holds ${k} after it exited`);
     }
   });
 });
-
-/** The S3 credentials a container reads (its *_FILE secrets), as the app or job sees them. */
-async function containerS3Credentials(docker: Docker, container: string): Promise<{ accessKey: string; secretKey: string; bucket: string }> {
-  const env = envOf(await docker.getContainer(container).inspect());
-  const secretFile = env.get('S3_SECRET_KEY_FILE');
-  const secretKey = secretFile ? (await containerFile(docker, container, secretFile)).body.trim() : env.get('S3_SECRET_KEY') ?? '';
-  return { accessKey: env.get('S3_ACCESS_KEY') ?? '', secretKey, bucket: env.get('S3_BUCKET') ?? 'imstack' };
-}

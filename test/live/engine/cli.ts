@@ -1,14 +1,13 @@
 // Manual entry points for the live layer:
 //   node -r ts-node/register test/live/engine/cli.ts up <stack> [key=value ...]
 //   node -r ts-node/register test/live/engine/cli.ts teardown <stack> [--purge]
-// `up` uses substitute images unless IMSTACK_LIVE_IMAGES=official, and prints outputs
-// with secrets masked.
+// `up` uses the live tests' images (substitutes and the SeaweedFS build unless
+// IMSTACK_LIVE_IMAGES=official), and prints outputs with secrets masked.
 import { dockerClient } from './docker-client';
 import { runStack, stateFileFor } from './run-stack';
 import { teardownStack } from './teardown';
 import { StackState } from './state';
-import { SUBSTITUTE_TAGS } from '../images/build';
-import { extraCaBuildArgs } from '../support';
+import { extraCaBuildArgs, liveReady, liveStackOverrides } from '../support';
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, stack, ...rest] = argv;
@@ -23,11 +22,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (cmd === 'up') {
-    const overrides: Record<string, string | number> = process.env.IMSTACK_LIVE_IMAGES === 'official' ? {} : {
-      'images.postgres': SUBSTITUTE_TAGS.postgres, 'images.redis': SUBSTITUTE_TAGS.redis, 'images.minio': SUBSTITUTE_TAGS.minio,
-      'images.minioClient': SUBSTITUTE_TAGS.mc, 'images.nginx': SUBSTITUTE_TAGS.nginx, 'images.node': SUBSTITUTE_TAGS.node,
-    };
-    Object.assign(overrides, extraCaBuildArgs());
+    const notReady = await liveReady();
+    if (notReady) { console.error(`live layer unavailable: ${notReady}`); return 1; }
+    const overrides: Record<string, string | number> = { ...liveStackOverrides(), ...extraCaBuildArgs() };
     for (const kv of rest) {
       const i = kv.indexOf('=');
       if (i < 1) { console.error(`expected key=value, got "${kv}"`); return 2; }

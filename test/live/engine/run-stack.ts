@@ -10,6 +10,7 @@ import type { ResourceRecord } from './mocks';
 import type { ChildMessage, RunJob, RunResult, StackOutputValue } from './protocol';
 import { StackState } from './state';
 import { teardownStack, TeardownOptions, TeardownReport } from './teardown';
+import { LIVE_LABEL, STACK_LABEL } from './resources/labels';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 export const DEFAULT_STATE_DIR = path.join(REPO_ROOT, 'test', 'live', '.state');
@@ -88,6 +89,20 @@ export async function runStack(o: RunStackOptions): Promise<LiveStack> {
     child.send(job);
   });
   const docker = dockerClient();
+  // Pulumi deletes, at the end of a successful update, what the program no longer declares
+  // (an engine switched from minio to seaweedfs loses its minio containers); volumes are
+  // retained on delete by the program, so they stay.
+  if (result.ok) {
+    const declared = new Set(result.resources.filter((r) => r.type === 'docker:index/container:Container').map((r) => r.id));
+    const stale = (await docker.listContainers({ all: true, filters: { label: [`${LIVE_LABEL}=1`, `${STACK_LABEL}=${o.stack}`] } })).filter((c) => !declared.has(c.Id));
+    for (const c of stale) {
+      const ct = docker.getContainer(c.Id);
+      const grace = ((await ct.inspect()).Config as { StopTimeout?: number }).StopTimeout ?? 10;
+      try { await ct.stop({ t: grace }); } catch { /* already stopped */ }
+      await ct.remove({ force: true });
+      log(`container ${c.Names[0]?.replace(/^\//, '') ?? c.Id} is no longer in the program: deleted`);
+    }
+  }
   return {
     stack: o.stack,
     ok: result.ok,

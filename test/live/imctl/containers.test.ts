@@ -44,7 +44,7 @@ describe('imctl on a live stack (real Docker engine)', function () {
     transcript(`--stack ${STACK} status`, r);
     assert.strictEqual(r.code, 0, r.stderr);
     assert.match(r.stdout, /^SERVICE +CONTAINER +STATE +HEALTH +UPTIME +PORTS/);
-    for (const s of ['postgres', 'redis', 'minio', 'backend-1', 'web', 'next', 'nginx']) {
+    for (const s of ['postgres', 'redis', 'seaweedfs', 'backend-1', 'web', 'next', 'nginx']) {
       assert.match(r.stdout, new RegExp(`^${s} +imstack-${STACK}-${s} +running +healthy`, 'm'), s);
     }
     const json = await cli('--json', 'status');

@@ -3,8 +3,9 @@
 // health` clean, the backend's file path through nginx (upload, byte-equal download, the
 // size and type limits), then `imctl backup`, every object wiped from the bucket, `imctl
 // restore --force` and the objects' sha256 equal again. One throwaway stack ("sweedlive"),
-// purged afterwards. The API offers no presigned GET and no file delete (docs/api.md): files
-// stream through GET /api/files/:id, so that is what is tested.
+// purged afterwards. Files are deleted through DELETE /api/files/:id. The API hands out no
+// presigned GETs (docs/api.md says why): files stream through GET /api/files/:id, so that is
+// what is tested here; presigned expiry on the real server is in seaweedfs.test.ts.
 import * as assert from 'assert';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -56,6 +57,7 @@ describe('the dev stack on the seaweedfs engine (real SeaweedFS server, real Doc
   };
 
   let alice: { user: { id: string }; accessToken: string };
+  let bob: { user: { id: string }; accessToken: string };
   let conv = '';
   const uploaded = new Map<string, { content: Buffer; type: string }>();
 
@@ -97,7 +99,7 @@ describe('the dev stack on the seaweedfs engine (real SeaweedFS server, real Doc
     secrets = [env.PGPASSWORD, env.S3_SECRET_KEY, env.BACKUP_KEY].filter((s): s is string => Boolean(s && s.length >= 8));
     outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'imstack-sweed-'));
     alice = await register('alice');
-    const bob = await register('bob');
+    bob = await register('bob');
     conv = (await api<{ id: string }>('POST', '/api/conversations', alice.accessToken, { type: 'direct', memberIds: [bob.user.id] })).id;
   });
 
@@ -178,6 +180,25 @@ describe('the dev stack on the seaweedfs engine (real SeaweedFS server, real Doc
     const bad = await uploadRaw(alice.accessToken, conv, 'tool.sh', 'application/x-sh', Buffer.from('#!/bin/sh\necho hi\n'));
     assert.strictEqual(bad.status, 415, (await bad.text()).slice(0, 200));
     assert.strictEqual(Object.keys(await fingerprintObjects(s3)).length, count, 'a refused upload left an object in the bucket');
+  });
+
+  it('deletes a file through the backend: only the uploader may, then 404 and the object gone from the bucket', async function () {
+    const content = Buffer.from('to be deleted\n'.repeat(100));
+    const res = await uploadRaw(alice.accessToken, conv, 'gone.txt', 'text/plain', content);
+    assert.strictEqual(res.status, 201);
+    const id = (JSON.parse(await res.text()) as { id: string }).id;
+    const before = await fingerprintObjects(s3);
+    const del = (token: string) => fetch(`http://127.0.0.1:${http}/api/files/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    const byMember = await del(bob.accessToken);
+    assert.strictEqual(byMember.status, 403, 'a member who did not upload the file deleted it');
+    assert.strictEqual((await download(alice.accessToken, id)).status, 200);
+    const byUploader = await del(alice.accessToken);
+    assert.strictEqual(byUploader.status, 204, await byUploader.text());
+    assert.strictEqual((await download(alice.accessToken, id)).status, 404);
+    assert.strictEqual((await del(alice.accessToken)).status, 404, 'a second delete');
+    const after = await fingerprintObjects(s3);
+    assert.strictEqual(Object.keys(after).length, Object.keys(before).length - 1, 'the object is still in the bucket');
+    assert.ok(!Object.values(after).some((v) => v.startsWith(sha256(content))), 'the deleted bytes are still stored');
   });
 
   it('imctl backup, every object wiped, imctl restore --force: the objects sha256-equal again and served byte-equal', async function () {
