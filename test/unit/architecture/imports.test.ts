@@ -3,42 +3,9 @@
 import * as assert from "assert";
 import * as path from "path";
 import { cycles, Graph, importGraph } from "./importGraph";
+import { ruleBreaks } from "./layers";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
-
-type Layer = "catalogue" | "program" | "contract" | "engine" | "imctl" | "other";
-
-/** The layer a repository path belongs to. */
-export function layerOf(file: string): Layer {
-    if (file.startsWith("catalogue/")) return "catalogue";
-    if (file === "index.ts" || file.startsWith("components/") || file.startsWith("nginx/")) return "program";
-    if (file === "automation/backup/contract.ts" || file.startsWith("automation/backup/contract/")) return "contract";
-    if (file.startsWith("automation/backup/")) return "engine";
-    if (file.startsWith("automation/") || file.startsWith("bin/")) return "imctl";
-    return "other";
-}
-
-/** What each layer may import besides itself. Tests, benches, tools and scripts may import anything. */
-const MAY_IMPORT: Record<Exclude<Layer, "other">, readonly Layer[]> = {
-    catalogue: ["contract"],
-    contract: [],
-    engine: ["contract"],
-    program: ["catalogue", "contract"],
-    imctl: ["catalogue", "contract", "engine"],
-};
-
-export function ruleBreaks(graph: Graph): string[] {
-    const out: string[] = [];
-    for (const [file, deps] of graph) {
-        const from = layerOf(file);
-        if (from === "other") continue;
-        for (const dep of deps) {
-            const to = layerOf(dep);
-            if (to !== from && !MAY_IMPORT[from].includes(to)) out.push(`${file} (${from}) imports ${dep} (${to})`);
-        }
-    }
-    return out.sort();
-}
 
 describe("architecture: import rules (docs/architecture.md)", function () {
     let graph: Graph;
