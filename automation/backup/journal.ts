@@ -1,6 +1,6 @@
 // The restore journal: a small file in the backups volume saying what a restore is about to
 // do, written before each irreversible step. If the process dies, the next run reads it and
-// puts the previous data back (see recover.ts).
+// puts the previous data back (see restore/recover.ts).
 import { promises as fsp } from 'fs';
 import { join } from 'path';
 import { writeJsonAtomic } from './atomicFile';

@@ -3,6 +3,7 @@
 import { promises as fsp } from 'fs';
 import { join } from 'path';
 import { writeJsonAtomic } from './atomicFile';
+import { STATUS_FILE } from './contract';
 
 export interface RunRecord {
   readonly at: string;
@@ -22,7 +23,7 @@ export interface BackupStatus {
   readonly timezone?: string;
 }
 
-export const STATUS_FILE = 'status.json';
+export { STATUS_FILE };
 /** Present while a restore has the site in maintenance (written by the job before it asks to enter, removed once it is lifted). */
 export const MAINTENANCE_FILE = 'maintenance.json';
 export const MAX_SUCCESS_AGE_HOURS = 26;
