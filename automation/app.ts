@@ -2,6 +2,7 @@
 // and turns every outcome into an exit code, one --json envelope, and at most a few lines on
 // stderr.
 import { Command, CommanderError, Option } from 'commander';
+import { isStackName, STACK_NAME_RULE } from './backup/contract';
 import { realExec, type ExecFactory } from './jobClient/factory';
 import { exportError, exportResult } from './cli/envelope';
 import { Redactor } from './cli/redact';
@@ -21,8 +22,6 @@ function packageVersion(): string {
     return '0.0.0';
   }
 }
-
-const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
 /** Boundaries besides Deps; tests pass fakes. */
 export interface Boundaries {
@@ -55,7 +54,8 @@ export class App implements Factory {
       const ctx = new Ctx(this.deps, globals, this.redactor);
       this.current = ctx;
       this.command = commandPath(cmd);
-      if (!STACK_NAME.test(globals.stack)) throw new UsageError(`invalid stack name ${JSON.stringify(globals.stack)}`, { hint: 'letters, digits, "-", "_" and "." only' });
+      // The job's rule, which the program applies too: a name accepted here is never refused later.
+      if (!isStackName(globals.stack)) throw new UsageError(`invalid stack name ${JSON.stringify(globals.stack)}`, { hint: `${STACK_NAME_RULE} only` });
       const result = await fn(ctx, args, opts, cmd);
       if (ctx.out.json) exportResult(ctx.out, this.command, ctx.stack, ctx.exitCode, result);
     };

@@ -89,6 +89,14 @@ describe('imctl: parsing and help', function () {
     assert.match(r.stderr, /invalid stack name/);
   });
 
+  it('the stack-name rule is the job contract\'s: dev_1 and Dev are refused up front (3), not by the backup job later', async function () {
+    for (const name of ['dev_1', 'Dev', 'a.b']) {
+      const r = await imctl(harness(), '--stack', name, 'status');
+      assert.strictEqual(r.code, 3, name);
+      assert.match(r.stderr, /invalid stack name[\s\S]*lowercase letters, digits and dashes/);
+    }
+  });
+
   it('colour is off for non-terminals, on with FORCE_COLOR, and off again with --no-color or NO_COLOR', async function () {
     const h = harness();
     assert.doesNotMatch((await imctl(h, 'status')).stdout, /\u001b\[/);
