@@ -6,10 +6,9 @@
 // docs/conventions.md.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { checkCatalogueRow } from "./hardening";
 import { pulledImage } from "./images";
-import { ONE_SHOT } from "./oneShot";
-import { containerName, imstackLabels, labelList, objectLabels, resourcePrefix, Tier } from "./naming";
+import { oneShotContainer } from "./oneShot";
+import { containerName, objectLabels, resourcePrefix, Tier } from "./naming";
 
 /** Where secret files live inside containers (Docker's and Compose's secrets folder). */
 export const SECRETS_DIR = "/run/secrets";
@@ -76,7 +75,6 @@ export class SecretsVolume extends pulumi.ComponentResource {
     constructor(name: string, args: SecretsVolumeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("imstack:secrets:SecretsVolume", name, {}, opts);
         const part = `${args.service}-secrets`;
-        checkCatalogueRow(part, args.tier, "one-shot");
         const volume = new docker.Volume(`${name}-volume`, {
             name: `${resourcePrefix(args.stack)}-${part}`,
             labels: objectLabels(args.stack, { "com.imstack.volume": part }),
@@ -84,8 +82,10 @@ export class SecretsVolume extends pulumi.ComponentResource {
         const check = args.files.map((f) => secretPath(f.variable))
             .map((p) => `test -r ${p} && test -s ${p} || { echo "${p} is missing, empty or unreadable for uid ${args.uid}" >&2; exit 1; }`)
             .join("; ");
-        const writer = new docker.Container(`${name}-writer`, {
-            name: containerName(args.stack, part),
+        const writer = oneShotContainer(`${name}-writer`, {
+            stack: args.stack,
+            service: part,
+            tier: args.tier,
             image: pulledImage(`${name}-image`, args.image, this),
             // It talks to nobody.
             networkMode: "none",
@@ -94,10 +94,8 @@ export class SecretsVolume extends pulumi.ComponentResource {
             user: `${args.uid}:${args.uid}`,
             volumes: [{ volumeName: volume.name, containerPath: SECRETS_DIR }],
             uploads: secretUploads(args.files, args.uid),
-            labels: labelList(imstackLabels(args.stack, part, args.tier)),
-            ...ONE_SHOT,
             memory: 32,
-        }, { parent: this, deleteBeforeReplace: true });
+        }, { parent: this });
         this.volumeName = volume.name;
         this.revision = pulumi.all([writer.id, writer.exitCode, writer.containerLogs]).apply(([id, code, logs]) => {
             if (code !== 0) throw new Error(`${containerName(args.stack, part)} could not place the secret files (exit ${code}): ${String(logs ?? "").trim()}`);
