@@ -16,7 +16,7 @@ import * as path from 'path';
 import Docker from 'dockerode';
 import { LiveStack, runStack } from '../engine/run-stack';
 import { extraCaBuildArgs, freeDevPorts, liveStackOverrides, requireLive } from '../support';
-import { ROOT, scratchProject, eventually } from '../imctl/support';
+import { ROOT, scratchProject, eventually, jsonResult } from '../imctl/support';
 import { jobEnv, stackApi, stackCli } from './support';
 import { forgeEntry, rewriteArchive } from '../../unit/backup/support/tamper';
 import { DockerodeExec } from '../../../automation/backup/cli/dockerodeExec';
@@ -61,7 +61,7 @@ describe('archive safety on a live stack that encrypts (real Docker engine)', fu
   const listed = async (): Promise<Array<{ file: string; bytes: number; lastVerified?: { ok: boolean } }>> => {
     const r = await cli('--json', 'backups', 'list', '--no-remote');
     assert.strictEqual(r.code, 0, r.stderr);
-    return JSON.parse(r.stdout) as Array<{ file: string; bytes: number; lastVerified?: { ok: boolean } }>;
+    return jsonResult<Array<{ file: string; bytes: number; lastVerified?: { ok: boolean } }>>(r);
   };
 
   let token = '';

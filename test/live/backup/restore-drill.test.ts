@@ -11,7 +11,7 @@ import * as path from 'path';
 import Docker from 'dockerode';
 import { LiveStack, runStack } from '../engine/run-stack';
 import { extraCaBuildArgs, freeDevPorts, liveStackOverrides, requireLive } from '../support';
-import { ROOT, scratchProject, eventually } from '../imctl/support';
+import { ROOT, scratchProject, eventually, jsonResult } from '../imctl/support';
 import { jobEnv, stackApi, stackCli } from './support';
 import { DockerodeExec } from '../../../automation/backup/cli/dockerodeExec';
 import { fingerprintDb, fingerprintObjects, type Fingerprint } from '../../unit/backup/support/fixture';
@@ -184,7 +184,7 @@ describe('backup and restore drill on a live stack (real Docker engine)', functi
     let listed: { file: string; kind?: string }[] = [];
     for (let i = 0; i < 120 && !listed.some((x) => x.file === safety); i++) {
       await new Promise((res) => setTimeout(res, 500));
-      listed = JSON.parse((await cli('--json', 'backups', 'list')).stdout) as typeof listed;
+      listed = jsonResult<typeof listed>(await cli('--json', 'backups', 'list'));
     }
     assert.strictEqual(listed.find((x) => x.file === safety)?.kind, 'safety', JSON.stringify(listed));
     const status = await cli('backups', 'status');

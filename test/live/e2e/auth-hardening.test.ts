@@ -10,7 +10,7 @@ import type Docker from 'dockerode';
 import { Client } from 'pg';
 import WebSocket from 'ws';
 import { dockerClient } from '../engine/docker-client';
-import { imctl, transcript } from '../imctl/support';
+import { imctl, jsonResult, transcript } from '../imctl/support';
 import { requireLive } from '../support';
 import { AppApi, DevStackRun, eventually, purgeLeftovers, Session, uniqueName, upDevStack } from './support';
 
@@ -72,7 +72,7 @@ describe('auth and backend hardening on a live dev stack (issue 15, item 4)', fu
 
     const list = await cli('--json', 'admin', 'list');
     assert.strictEqual(list.code, 0, list.stderr);
-    assert.deepStrictEqual(JSON.parse(list.stdout).result.admins.map((a: { username: string }) => a.username), ['admin']);
+    assert.deepStrictEqual(jsonResult<{ admins: Array<{ username: string }> }>(list).admins.map((a) => a.username), ['admin']);
 
     const unknown = await cli('admin', 'grant', 'nobody-registered');
     assert.strictEqual(unknown.code, 3, unknown.stderr);

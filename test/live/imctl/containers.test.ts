@@ -6,7 +6,7 @@ import * as assert from 'assert';
 import * as path from 'path';
 import { LiveStack, runStack } from '../engine/run-stack';
 import { extraCaBuildArgs, freeDevPorts, liveStackOverrides, requireLive } from '../support';
-import { eventually, imctl, ROOT, scratchProject, transcript } from './support';
+import { eventually, imctl, jsonResult, ROOT, scratchProject, transcript } from './support';
 
 const STACK = process.env.IMCTL_LIVE_STACK ?? 'imctllive';
 
@@ -48,7 +48,7 @@ describe('imctl on a live stack (real Docker engine)', function () {
       assert.match(r.stdout, new RegExp(`^${s} +imstack-${STACK}-${s} +running +healthy`, 'm'), s);
     }
     const json = await cli('--json', 'status');
-    const rows = JSON.parse(json.stdout) as Array<{ service: string; state: string; ports: unknown[] }>;
+    const rows = jsonResult<Array<{ service: string; state: string; ports: unknown[] }>>(json);
     assert.ok(rows.find((x) => x.service === 'nginx')?.ports.length, 'nginx publishes a port');
   });
 
@@ -119,10 +119,10 @@ describe('imctl on a live stack (real Docker engine)', function () {
   });
 
   it('restart of a single service resets only its uptime', async function () {
-    const before = JSON.parse((await cli('--json', 'status')).stdout) as Array<{ service: string; startedAt: string }>;
+    const before = jsonResult<Array<{ service: string; startedAt: string }>>(await cli('--json', 'status'));
     const r = await cli('restart', 'nginx');
     assert.strictEqual(r.code, 0, r.stderr);
-    const after = JSON.parse((await cli('--json', 'status')).stdout) as Array<{ service: string; startedAt: string }>;
+    const after = jsonResult<Array<{ service: string; startedAt: string }>>(await cli('--json', 'status'));
     const at = (rows: typeof before, s: string) => rows.find((x) => x.service === s)?.startedAt;
     assert.notStrictEqual(at(after, 'nginx'), at(before, 'nginx'));
     assert.strictEqual(at(after, 'postgres'), at(before, 'postgres'));
@@ -133,7 +133,7 @@ describe('imctl on a live stack (real Docker engine)', function () {
     assert.strictEqual(stop.code, 0, stop.stderr);
     const order = [...stop.stderr.matchAll(/^stopping (\S+)/gm)].map((m) => m[1]);
     assert.ok(order.indexOf('nginx') < order.indexOf('backend-1') && order.indexOf('backend-1') < order.indexOf('postgres'), order.join(','));
-    const status = JSON.parse((await cli('--json', 'status')).stdout) as Array<{ service: string; state: string }>;
+    const status = jsonResult<Array<{ service: string; state: string }>>(await cli('--json', 'status'));
     assert.ok(status.every((c) => c.state !== 'running'), JSON.stringify(status));
     assert.strictEqual(await healthCode(), 2);
     const start = await cli('start');

@@ -15,6 +15,17 @@ export interface CliResult {
   ms: number;
 }
 
+/**
+ * The `result` of an `imctl --json` run: the envelope is the last line of stdout (docs/operations.md,
+ * "JSON output"); fails unless the command succeeded.
+ */
+export function jsonResult<T>(r: CliResult): T {
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  const envelope = JSON.parse(last) as { ok: boolean; exitCode: number; result?: T; error?: { message: string } };
+  if (!envelope.ok || !('result' in envelope)) throw new Error(`imctl --json: exit ${envelope.exitCode}: ${envelope.error?.message ?? last.slice(0, 300)}`);
+  return envelope.result as T;
+}
+
 export function imctl(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 300000): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
