@@ -1,6 +1,8 @@
 // imctl up: create or update the stack. `rotate` runs the same update after changing config.
 import type { Command } from 'commander';
 import type { Ctx } from '../context';
+import { ConfigError } from '../errors';
+import { configuredEngine, deployedEngine, implicitEngineChange } from '../health/objectStoreEngine';
 import { summarizeChanges } from '../pulumi/engineEvents';
 import type { OpMap, StackOps, StackOutputs } from '../pulumi/stackOps';
 import type { CommandDef, Flags } from './factory';
@@ -23,6 +25,10 @@ export function upOptions(flags: Flags): UpOptions {
 
 /** The update with progress, then the change summary and the stack's URLs. */
 export async function deploy(ctx: Ctx, stack: StackOps, opts: Partial<UpOptions>): Promise<UpResult> {
+  // An upgrade must not swap a deployed store for an empty one because a default changed.
+  const outputs = await stack.outputs().catch(() => ({}) as StackOutputs);
+  const refusal = implicitEngineChange(configuredEngine(ctx.deps.projectDir, ctx.stack), deployedEngine(outputs));
+  if (refusal) throw new ConfigError(refusal);
   ctx.out.progress(`Updating stack ${ctx.stack}…`);
   const result = await ctx.operation('up', { diff: opts.diff }, (hooks) =>
     stack.up({ ...hooks, refresh: opts.refresh, target: opts.target, diff: opts.diff }),

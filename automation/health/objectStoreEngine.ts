@@ -4,8 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { DEFAULT_OBJECT_STORE_ENGINE, OBJECT_STORE_ENGINES, ObjectStoreEngine } from '../../catalogue';
-import { MINIO_ARCHIVED_WARNING } from '../../components/objectStore/minio';
+import { DEFAULT_OBJECT_STORE_ENGINE, MINIO_ARCHIVED_WARNING, OBJECT_STORE_ENGINES, ObjectStoreEngine } from '../../catalogue';
 
 export const MIGRATION_DOC = 'docs/operations.md, "Migrating from MinIO"';
 

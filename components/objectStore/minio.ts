@@ -16,10 +16,6 @@ export const MINIO_APP_USER = APP_ACCESS_KEY;
 export const MINIO_BACKUP_USER = BACKUP_ACCESS_KEY;
 export const MINIO_PORTS = { api: 9000, console: 9001 } as const;
 
-/** What `imctl doctor` and `imctl preview` say about a stack on this engine. */
-export const MINIO_ARCHIVED_WARNING = "objectStore.engine is minio: MinIO's community edition is archived and unmaintained " +
-    "(its images are frozen on quay.io, no security fixes). Move to seaweedfs: docs/operations.md, \"Migrating from MinIO\"";
-
 /** Bucket-scoped policy: objects of the app bucket, plus `bucketActions` on the bucket itself. */
 function bucketPolicy(bucketActions: readonly string[]): string {
     return JSON.stringify({

@@ -47,7 +47,7 @@ describe('imctl: deploy commands (Automation API injected)', function () {
     s.events = [preEvent('replace', ['envs', 'image'])];
     const r = await imctl(h, 'up', '--refresh', '--diff', '--target', 'urn:a', 'urn:b');
     assert.strictEqual(r.code, 0, r.stderr);
-    const opts = s.calls[0].opts as { refresh: boolean; target: string[]; diff: boolean; signal: AbortSignal };
+    const opts = s.calls.find((c) => c.op === 'up')!.opts as { refresh: boolean; target: string[]; diff: boolean; signal: AbortSignal };
     assert.deepStrictEqual([opts.refresh, opts.target, opts.diff], [true, ['urn:a', 'urn:b'], true]);
     assert.ok(opts.signal instanceof AbortSignal);
     assert.match(r.stderr, /imstack-dev-postgres \(envs, image\)/);
@@ -365,5 +365,36 @@ describe('imctl: deploy commands (Automation API injected)', function () {
       assert.strictEqual(h.workspace.opens.length, 2);
       assert.match(r.stderr, /installed Pulumi CLI 3\.200\.0/);
     });
+  });
+});
+
+describe('imctl up: the object-store engine guard', function () {
+  const project = (stackFile: string) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imctl-engine-'));
+    fs.writeFileSync(path.join(dir, 'Pulumi.dev.yaml'), stackFile);
+    return dir;
+  };
+
+  it('refuses (exit 4) to update a minio stack whose stack file names no engine, before the update starts', async function () {
+    const h = harness(project('config:\n  imstack:environment: dev\n'));
+    const s = h.workspace.stack('dev');
+    s.outputsResult = { objectStore: { value: { engine: 'minio', bucket: 'imstack' }, secret: false } };
+    const r = await imctl(h, 'up');
+    assert.strictEqual(r.code, 4, r.stderr);
+    assert.match(r.stderr, /stores its objects in minio.*names no objectStore\.engine/);
+    assert.match(r.stderr, /Nothing was changed/);
+    assert.match(r.stderr, /pulumi config set --path objectStore\.engine minio/);
+    assert.ok(!s.calls.some((c) => c.op === 'up'), 'the update ran');
+  });
+
+  it('goes ahead when the stack file names the new engine (the migration) or the engine is unchanged', async function () {
+    for (const [file, deployed] of [['config:\n  imstack:objectStore:\n    engine: seaweedfs\n', 'minio'], ['config: {}\n', 'seaweedfs']]) {
+      const h = harness(project(file));
+      const s = h.workspace.stack('dev');
+      s.outputsResult = { objectStore: { value: { engine: deployed }, secret: false } };
+      const r = await imctl(h, 'up');
+      assert.strictEqual(r.code, 0, r.stderr);
+      assert.ok(s.calls.some((c) => c.op === 'up'), `no update for ${deployed} with ${JSON.stringify(file)}`);
+    }
   });
 });

@@ -15,7 +15,8 @@ describe('imctl: rotate', function () {
     assert.strictEqual(r.code, 0, r.stderr);
     assert.deepStrictEqual(configWrites(s.calls), [{ key: 'imstack:rotation.postgres', value: '2025-01-01T01:00:00.000Z', path: true }]);
     assert.match(r.stdout, /postgres: .*ALTER ROLE.*backend replicas/);
-    assert.deepStrictEqual(s.calls.map((c) => c.op), ['setConfig', 'up']);
+    // up reads the deployed outputs first (the object-store engine guard), then updates.
+    assert.deepStrictEqual(s.calls.map((c) => c.op), ['setConfig', 'outputs', 'up']);
     assert.strictEqual(h.workspace.opens[0].opts.create, false);
   });
 
