@@ -94,7 +94,7 @@ export function seaweedfsBootstrapScript(): string {
   // String.raw: the backslashes are the shell's.
   return String.raw`set -eu
 secret="$(cat "$${e.secretKeyFile}")"
-chmod u+w "$${e.secretKeyFile}" && : > "$${e.secretKeyFile}"
+chmod u+w "$${e.secretKeyFile}" && : > "$${e.secretKeyFile}" && chmod 0400 "$${e.secretKeyFile}"
 [ -n "$secret" ] || { echo "${e.secretKeyFile} ($${e.secretKeyFile}) is empty: already read by an earlier run of this container?" >&2; exit 1; }
 case "$${e.accessKey}" in ''|*[:\"\\]*) echo '${e.accessKey} must be non-empty and hold no colon, backslash or double quote' >&2; exit 1 ;; esac
 case "$secret" in *[\"\\]*) echo 'the secret key in ${e.secretKeyFile} must hold no backslash or double quote' >&2; exit 1 ;; esac
