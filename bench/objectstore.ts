@@ -1,4 +1,4 @@
-// npm run bench:objectstore [-- --rounds N] [--sizes 1,20] [--no-memory | --memory-only]
+// npm run bench:objectstore [-- --rounds N (9)] [--sizes 1,20] [--no-memory | --memory-only]
 // Upload and download MB/s through the backend (apps/backend's real server, started as its test
 // harness starts it), SeaweedFS (the default engine: the real server in a container, reached by
 // its IP) against the minio substitute (s3rver in this process, as the harness runs it), side
@@ -19,7 +19,7 @@ import { cleanup, cleanupOnSignal, runPrefix, startBenchSeaweedfs } from './seaw
 
 const argv = process.argv.slice(2);
 const opt = (name: string, d: string): string => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : d);
-const ROUNDS = Number(opt('--rounds', '5'));
+const ROUNDS = Number(opt('--rounds', '9'));
 const SIZES_MB = opt('--sizes', '1,20').split(',').map(Number).filter((n) => n > 0);
 /** Files per round and store: about 20 MB moved each way per round at either size, at least 2 files. */
 const filesPerRound = (mb: number): number => Math.max(2, Math.round(20 / mb));
@@ -125,6 +125,8 @@ async function main(): Promise<void> {
           's3rver median': median(a).toFixed(1), 's3rver spread': spread(a),
           'seaweedfs median': median(b).toFixed(1), 'seaweedfs spread': spread(b),
           'seaweedfs / s3rver': (median(b) / median(a)).toFixed(2),
+          // Each round's two stores ran back to back, so their ratio shares that moment's noise.
+          'paired ratio median (min–max)': ((r: number[]) => `${median(r).toFixed(2)} (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)})`)(b.map((x, i) => x / a[i])),
         };
       }));
       console.table(rows);
