@@ -1,7 +1,9 @@
 #!/bin/sh
 # The README's set-up command: everything the tests need on a fresh Debian bookworm machine.
 #   - Debian packages: Docker engine, debootstrap (substitute images), chromium (browser tests),
-#     postgresql and redis-server (backend and backup integration tests), openssl;
+#     postgresql and redis-server (backend and backup integration tests), openssl, prometheus and
+#     prometheus-alertmanager (promtool and amtool check the rendered monitoring config; their
+#     services are never started);
 #   - Debian's nginx 1.22 unpacked for `nginx -t` (not installed as a service);
 #   - the Docker engine started if it is not running;
 #   - npm ci (which also installs apps/*).
@@ -25,7 +27,7 @@ else
   log "no 'go' on PATH: not building the Pulumi toolchain (the real-engine tests will skip)"
 fi
 
-PACKAGES="docker.io debootstrap chromium postgresql redis-server openssl ca-certificates iproute2"
+PACKAGES="docker.io debootstrap chromium postgresql redis-server openssl ca-certificates iproute2 prometheus prometheus-alertmanager"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   missing=""
   for p in $PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
