@@ -8,7 +8,7 @@ import { Component } from './manifest';
 
 export type RestorePhase = 'prepared' | 'objects' | 'committed';
 
-/** The restore's steps, in order (restore/steps.ts); each is announced as it starts. */
+/** What a restore tells onStep, in order: its steps (restore/steps.ts), then 'done' and, unless deferred, 'safety-archive'. */
 export type RestoreStep = 'verify' | 'postgres-staging' | 'safety-backup' | 'maintenance' | 'postgres-swap' | 'objects' | 'commit' | 'done' | 'safety-archive';
 
 export interface RestoreJournal {

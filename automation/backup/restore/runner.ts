@@ -109,7 +109,7 @@ export async function runRestore(run: RestoreRun): Promise<RestoreResult> {
   try {
     for (const step of STEPS) {
       if (!step.applies(s)) continue;
-      await enterStep(s, step.name, step.phase ?? s.journal.phase, step.announce !== false);
+      await enterStep(s, step.name, step.phase, step.announce !== false);
       await step.run(s);
     }
   } catch (e) {

@@ -103,6 +103,11 @@ describe('restore pre-flight: the target must take the archive objects', functio
     await refusedUntouched(gone, 'store-unreachable', new RegExp(`^the object store at 127\\.0\\.0\\.1:${port} is unreachable \\(ECONNREFUSED\\).*; nothing was changed$`));
   });
 
+  it('credentials the store refuses: refused as denied, naming the bucket and never the secret', async () => {
+    const stranger: BackupContext = { ...ctx, s3: { ...env.s3.target, accessKey: 'NOBODY', secretKey: 'not-a-real-secret-0123' } };
+    await refusedUntouched(stranger, 'bucket-denied', /^the object store refused to show bucket "imstack" to the backup job \(AccessDenied\): check the job's credentials and their access to that bucket; nothing was changed$/);
+  });
+
   it('--postgres-only skips the object check and restores the database; an archive without objects needs no bucket', async () => {
     const noBucket: BackupContext = { ...ctx, s3: { ...env.s3.target, bucket: 'no-such-bucket' } };
     const objects = await fingerprintObjects(env.s3.target);
