@@ -7,7 +7,7 @@ import { join, relative } from 'path';
 import type { BackupContext } from '../../../automation/backup/context';
 import { readJournal } from '../../../automation/backup/journal';
 import { s3Client } from '../../../automation/backup/objects';
-import { restore, RestoreRefused } from '../../../automation/backup/restore';
+import { PROBE_PREFIX, restore, RestoreRefused } from '../../../automation/backup/restore';
 import { runBackup } from '../../../automation/backup/run';
 import { readStatus } from '../../../automation/backup/status';
 import { Env, missingPgReason, skipOrFail, startEnv } from './support/env';
@@ -127,6 +127,6 @@ describe('restore pre-flight: the target must take the archive objects', functio
     const r = await restore(ctx, file);
     const keys = Object.keys(await fingerprintObjects(env.s3.target));
     assert.equal(keys.length, r.objectCount);
-    assert.ok(!keys.some((k) => k.startsWith('.imstack')), keys.join(', '));
+    assert.ok(!keys.some((k) => k.startsWith(PROBE_PREFIX)), keys.join(', '));
   });
 });
