@@ -26,4 +26,3 @@ export function takeSecretFn(job: string): string {
     return `take() { v=''; IFS= read -r v < "$1" || [ -n "$v" ]; : > "$1"; [ -n "$v" ] || { echo "${job}: $1 holds no secret" >&2; return 1; }; printf '%s' "$v"; }`;
 }
 
-export { ONE_SHOT } from "../oneShot";

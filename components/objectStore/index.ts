@@ -2,6 +2,7 @@
 import { ImageRefs, ObjectStoreConfig } from "../config";
 import { LocalEngineArgs } from "./common";
 import { externalObjectStore } from "./external";
+import { aliasOf } from "../../catalogue";
 import { MINIO_PORTS, minioObjectStore } from "./minio";
 import { SEAWEEDFS_PORTS, SEAWEEDFS_SERVICE, seaweedfsObjectStore } from "./seaweedfs";
 import { ObjectStore, ObjectStoreForward } from "./types";
@@ -16,8 +17,8 @@ export function objectStoreForwards(engine: ObjectStoreEngine): ObjectStoreForwa
     switch (engine) {
         case "seaweedfs": return [{ listen: 9000, target: SEAWEEDFS_SERVICE, targetPort: SEAWEEDFS_PORTS.s3 }];
         case "minio": return [
-            { listen: 9000, target: "minio", targetPort: MINIO_PORTS.api },
-            { listen: 9001, target: "minio", targetPort: MINIO_PORTS.console },
+            { listen: 9000, target: aliasOf("minio"), targetPort: MINIO_PORTS.api },
+            { listen: 9001, target: aliasOf("minio"), targetPort: MINIO_PORTS.console },
         ];
         case "external": return [];
     }

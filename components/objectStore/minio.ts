@@ -1,12 +1,12 @@
 // The MinIO engine, kept for existing deployments: the community edition is archived and its
 // images are frozen on quay.io (docs/operations.md, "Migrating from MinIO").
-import * as docker from "@pulumi/docker";
+import { aliasOf, portOf } from "../../catalogue";
 import { ImageRefs } from "../config";
 import { pulledImage } from "../images";
-import { containerName, imstackLabels, labelList } from "../naming";
+import { oneShotContainer } from "../oneShot";
 import { SecretFile, secretFileEnvs, secretUploads } from "../secretFiles";
 import { healthcheck, serviceContainer } from "../service";
-import { LocalEngineArgs, ONE_SHOT, takeSecretFn } from "./common";
+import { LocalEngineArgs, takeSecretFn } from "./common";
 import { APP_ACCESS_KEY, BACKUP_ACCESS_KEY, BUCKET, ObjectStore } from "./types";
 import { dataVolume } from "./volume";
 
@@ -14,7 +14,9 @@ export const MINIO_ROOT_USER = "imstack-root";
 export const MINIO_APP_USER = APP_ACCESS_KEY;
 /** The backup job's own MinIO identity: the app bucket only, no admin API. */
 export const MINIO_BACKUP_USER = BACKUP_ACCESS_KEY;
-export const MINIO_PORTS = { api: 9000, console: 9001 } as const;
+export const MINIO_PORTS = { api: portOf("minio"), console: 9001 } as const;
+/** The service's alias on the data network (the catalogue's row). */
+const MINIO_HOST = aliasOf("minio");
 
 /** Bucket-scoped policy: objects of the app bucket, plus `bucketActions` on the bucket itself. */
 function bucketPolicy(bucketActions: readonly string[]): string {
@@ -36,7 +38,7 @@ export function minioObjectStore(a: LocalEngineArgs, images: Pick<ImageRefs, "mi
         healthTimeoutSeconds: a.healthTimeoutSeconds,
         service: "minio",
         image: pulledImage(`${name}-minio-image`, images.minio, parent),
-        networks: [{ name: a.dataNetwork, aliases: ["minio"] }],
+        networks: [{ name: a.dataNetwork, aliases: [MINIO_HOST] }],
         command: ["server", "/data", "--console-address", `:${MINIO_PORTS.console}`],
         // MinIO runs as root in its image and reads both files at start.
         secrets: {
@@ -66,14 +68,16 @@ export function minioObjectStore(a: LocalEngineArgs, images: Pick<ImageRefs, "mi
         `app_secret=$(take "$APP_SECRET_KEY_FILE")`,
         `backup_secret=$(take "$BACKUP_SECRET_KEY_FILE")`,
         // mc's credentials stay in this shell's environment, never in the container's.
-        `export MC_HOST_imstack="http://$MINIO_ROOT_USER:$root_password@minio:${MINIO_PORTS.api}"`,
+        `export MC_HOST_imstack="http://$MINIO_ROOT_USER:$root_password@${MINIO_HOST}:${MINIO_PORTS.api}"`,
         `mc mb --ignore-existing "imstack/${BUCKET}"`,
         ...user("$APP_ACCESS_KEY", "$app_secret", "imstack-app"),
         ...user("$BACKUP_ACCESS_KEY", "$backup_secret", "imstack-backup"),
         `echo "bucket ${BUCKET} and users $APP_ACCESS_KEY, $BACKUP_ACCESS_KEY ready"`,
     ].join("\n");
-    const init = new docker.Container(`${name}-minio-init`, {
-        name: containerName(stack, "minio-init"),
+    const init = oneShotContainer(`${name}-minio-init`, {
+        stack,
+        service: "minio-init",
+        tier: "data",
         image: pulledImage(`${name}-minio-client-image`, images.minioClient, parent),
         networkMode: a.dataNetwork,
         networksAdvanced: [{ name: a.dataNetwork, aliases: [] }],
@@ -91,13 +95,11 @@ export function minioObjectStore(a: LocalEngineArgs, images: Pick<ImageRefs, "mi
             { file: "/etc/imstack/imstack-backup.json", content: bucketPolicy(["s3:CreateBucket"]) },
             ...secretUploads(initSecrets, 0),
         ],
-        labels: labelList(imstackLabels(stack, "minio-init", "data")),
-        ...ONE_SHOT,
-    }, { parent, dependsOn: [container], deleteBeforeReplace: true });
+    }, { parent, dependsOn: [container] });
 
     return {
         engine: "minio",
-        endpoint: { host: "minio", port: MINIO_PORTS.api, useSsl: false, region: "us-east-1", bucket: BUCKET },
+        endpoint: { host: MINIO_HOST, port: MINIO_PORTS.api, useSsl: false, region: "us-east-1", bucket: BUCKET },
         app: { accessKey: MINIO_APP_USER, secretKey: a.appSecretKey },
         backup: { accessKey: MINIO_BACKUP_USER, secretKey: a.backupSecretKey },
         container,

@@ -2,22 +2,23 @@
 // and S3 gateway) whose internals listen on the container's loopback only, and an S3 gateway
 // with two static identities. The run facts (arguments, ports, healthcheck, bootstrap) live
 // with the image the live tests build from the Go module, so both run the same server.
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { SEAWEEDFS_UID, seaweedfsS3Config } from "./seaweedfsIdentities";
 import {
     SEAWEEDFS_BOOTSTRAP_ENV, SEAWEEDFS_HEALTHCHECK, SEAWEEDFS_PORTS, SEAWEEDFS_REGION, SEAWEEDFS_S3_CONFIG_PATH,
     SEAWEEDFS_STOP_GRACE_SECONDS, seaweedfsBootstrapScript, seaweedfsServerArgs,
 } from "./seaweedfsRuntime";
+import { aliasOf } from "../../catalogue";
 import { pulledImage } from "../images";
-import { containerName, imstackLabels, labelList } from "../naming";
+import { oneShotContainer } from "../oneShot";
 import { SECRET_FILE_MODE, SecretFile, secretFileEnvs, secretUploads } from "../secretFiles";
 import { healthcheck, serviceContainer } from "../service";
-import { LocalEngineArgs, ONE_SHOT } from "./common";
+import { LocalEngineArgs } from "./common";
 import { APP_ACCESS_KEY, BACKUP_ACCESS_KEY, BUCKET, ObjectStore } from "./types";
 import { dataVolume } from "./volume";
 
-export const SEAWEEDFS_SERVICE = "seaweedfs";
+/** The service's name and its alias on the data network (the catalogue's row). */
+export const SEAWEEDFS_SERVICE = aliasOf("seaweedfs");
 export { SEAWEEDFS_PORTS };
 
 /**
@@ -58,8 +59,10 @@ export function seaweedfsObjectStore(a: LocalEngineArgs, image: string): ObjectS
     // in the gateway's file, so this is the whole bootstrap, and it is idempotent.
     const e = SEAWEEDFS_BOOTSTRAP_ENV;
     const adminSecret: SecretFile[] = [{ variable: e.secretKey, value: a.backupSecretKey }];
-    const init = new docker.Container(`${name}-seaweedfs-init`, {
-        name: containerName(stack, "seaweedfs-init"),
+    const init = oneShotContainer(`${name}-seaweedfs-init`, {
+        stack,
+        service: "seaweedfs-init",
+        tier: "data",
         image: pulled,
         networkMode: a.dataNetwork,
         networksAdvanced: [{ name: a.dataNetwork, aliases: [] }],
@@ -74,9 +77,7 @@ export function seaweedfsObjectStore(a: LocalEngineArgs, image: string): ObjectS
         ],
         // The one-shot runs as root (the entrypoint is replaced), which empties the file after reading it.
         uploads: secretUploads(adminSecret, 0),
-        labels: labelList(imstackLabels(stack, "seaweedfs-init", "data")),
-        ...ONE_SHOT,
-    }, { parent, dependsOn: [container], deleteBeforeReplace: true });
+    }, { parent, dependsOn: [container] });
 
     return {
         engine: "seaweedfs",

@@ -2,11 +2,13 @@
 // stack's object store: the command after the image's entrypoint, its ports, the healthcheck and
 // the bootstrap one-shot. Kept free of test code so the program can render the same values.
 
+import { portOf } from '../../catalogue';
+
 /** Where the identities file goes inside the container (the image's config folder). */
 export const SEAWEEDFS_S3_CONFIG_PATH = '/etc/seaweedfs/s3.json';
 
 /** The two ports other containers may reach; every other listener is on the container's loopback. */
-export const SEAWEEDFS_PORTS = { s3: 8333, metrics: 9324 } as const;
+export const SEAWEEDFS_PORTS = { s3: portOf('seaweedfs'), metrics: 9324 } as const;
 
 /**
  * Listeners (upstream's default ports) bound to the container's loopback by seaweedfsServerArgs:
