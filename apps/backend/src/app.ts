@@ -7,6 +7,7 @@ import websocket from '@fastify/websocket';
 import type { AppContext } from './context';
 import { isDatabaseUnavailable } from './db';
 import { databaseUnavailable, HttpError, RETRY_AFTER_SECONDS } from './errors';
+import { recordRequestDurations } from './metrics/http';
 import { rejectNulText } from './text';
 import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
@@ -100,6 +101,8 @@ export function buildApp(ctx: AppContext, opts: { logger?: Logger; lifecycle?: L
   app.addHook('onSend', async (_req, reply) => {
     if (opts.lifecycle?.closing) reply.header('connection', 'close');
   });
+
+  if (ctx.metrics) recordRequestDurations(app, ctx.metrics);
 
   app.setNotFoundHandler((req, reply) => {
     reply.code(404).send({ error: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` });

@@ -29,7 +29,11 @@ export interface AppConfig {
   readonly dataDir: string;
   readonly uploadMaxBytes: number;
   readonly logLevel: string;
+  /** Port of the separate /metrics listener; null when METRICS_PORT is 0 or off. */
+  readonly metricsPort: number | null;
 }
+
+export const DEFAULT_METRICS_PORT = 9464;
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -166,6 +170,8 @@ export function loadConfig(rawEnv: Env = process.env): AppConfig {
   const logLevel = (str('LOG_LEVEL') || 'info').toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
 
+  const metricsPort = parseMetricsPort(str('METRICS_PORT'), port, problems);
+
   if (str('ADMIN_USERNAMES')) problems.push(ADMIN_USERNAMES_REMOVED);
 
   if (problems.length) throw new ConfigError(problems);
@@ -191,5 +197,20 @@ export function loadConfig(rawEnv: Env = process.env): AppConfig {
     dataDir: str('DATA_DIR') || 'data',
     uploadMaxBytes: uploadMaxMb * 1024 * 1024,
     logLevel,
+    metricsPort,
   };
+}
+
+/** `0` or `off` turns the metrics listener off; it can never share the app port. */
+function parseMetricsPort(raw: string, appPort: number, problems: string[]): number | null {
+  if (raw === '0' || raw.toLowerCase() === 'off') return null;
+  if (raw && (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 65535)) {
+    problems.push(`METRICS_PORT must be a port from 1 to 65535, or 0 or off to disable the metrics listener (got "${raw}")`);
+    return null;
+  }
+  const metricsPort = raw ? Number(raw) : DEFAULT_METRICS_PORT;
+  if (metricsPort === appPort) {
+    problems.push(`METRICS_PORT${raw ? '' : ` (default ${DEFAULT_METRICS_PORT})`} must differ from PORT (both are ${appPort}): the app port never serves /metrics`);
+  }
+  return metricsPort;
 }

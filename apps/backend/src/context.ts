@@ -5,6 +5,7 @@ import type * as Minio from 'minio';
 import type { AppConfig } from './config';
 import type { ConversationRepository } from './conversations';
 import type { FileRepository } from './files';
+import type { BackendMetrics } from './metrics/registry';
 import type { RealtimeHub } from './realtime';
 import type { SessionStore } from './auth/sessions';
 import type { TokenSigner } from './auth/tokens';
@@ -23,4 +24,6 @@ export interface AppContext {
   readonly sessions: SessionStore;
   readonly tokens: TokenSigner;
   readonly hub: RealtimeHub;
+  /** Null when METRICS_PORT is off: then nothing is measured at all. */
+  readonly metrics: BackendMetrics | null;
 }

@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   const log = pino({ level: config.logLevel });
   const server = await createServer(config, { logger: log });
   await server.app.listen({ port: config.port, host: config.host });
-  log.info({ port: config.port, storageDriver: config.storageDriver, publicUrl: config.publicUrl }, 'backend listening');
+  if (server.metrics && config.metricsPort !== null) await server.metrics.listen(config.metricsPort, config.host);
+  log.info({ port: config.port, metricsPort: config.metricsPort ?? 'off', storageDriver: config.storageDriver, publicUrl: config.publicUrl }, 'backend listening');
 
   let stopping = false;
   const stop = (signal: string) => {

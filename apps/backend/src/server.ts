@@ -10,9 +10,12 @@ import { TokenSigner } from './auth/tokens';
 import type { AppConfig } from './config';
 import type { AppContext } from './context';
 import { ConversationRepository } from './conversations';
-import { createPool } from './db';
+import { createPool, POOL_MAX } from './db';
 import { DEFAULT_SWEEP_INTERVAL_MS, DeletionSweeper } from './file-deletion';
 import { FileRepository } from './files';
+import { metricsEndpoint, type MetricsEndpoint } from './metrics/listener';
+import { BackendMetrics } from './metrics/registry';
+import { instrumentObjectClient } from './metrics/s3';
 import { migrate } from './migrations';
 import { createObjectClient, ensureBucket } from './object-storage';
 import { RealtimeHub } from './realtime';
@@ -27,6 +30,8 @@ const CLOSE_GRACE_MS = 10_000;
 export interface Server {
   readonly app: FastifyInstance;
   readonly ctx: AppContext;
+  /** The /metrics listener, not yet listening (main.ts starts it on METRICS_PORT); null when off. */
+  readonly metrics: MetricsEndpoint | null;
   /** Stops accepting, lets in-flight requests finish, then closes every pool and connection. */
   close(): Promise<void>;
 }
@@ -64,8 +69,15 @@ export async function createServer(config: AppConfig, opts: ServerOptions = {}):
     await retryUntil('redis', deadline, log, () => redis.connect().catch((err) => { redis.disconnect(); throw err; }));
     await retryUntil('redis', deadline, log, () => subscriber.connect().catch((err) => { subscriber.disconnect(); throw err; }));
 
-    const minio = createObjectClient(config.s3);
-    if (await retryUntil('s3', deadline, log, () => ensureBucket(minio, config.s3))) log.info({ bucket: config.s3.bucket }, 'bucket created');
+    const rawMinio = createObjectClient(config.s3);
+    if (await retryUntil('s3', deadline, log, () => ensureBucket(rawMinio, config.s3))) log.info({ bucket: config.s3.bucket }, 'bucket created');
+
+    const hub = new RealtimeHub(redis, subscriber, log);
+    // METRICS_PORT=off measures nothing: no registry, no hook, no proxy around the S3 client.
+    const metrics = config.metricsPort === null ? null : new BackendMetrics({ pool, poolMax: POOL_MAX, openWebsockets: () => hub.connectionCount });
+    const minio = metrics ? instrumentObjectClient(rawMinio, metrics) : rawMinio;
+    const endpoint = metrics ? metricsEndpoint(metrics.registry, log) : null;
+    if (endpoint) cleanups.push(() => endpoint.close());
 
     let messages: MessageStore;
     if (config.storageDriver === 'file') {
@@ -89,8 +101,7 @@ export async function createServer(config: AppConfig, opts: ServerOptions = {}):
       sessions: new SessionStore(redis),
       tokens: new TokenSigner(config.jwtSecret, config.jwtSecretPrevious),
     };
-    const hub = new RealtimeHub(redis, subscriber, log);
-    const ctx: AppContext = { ...ctxBase, hub };
+    const ctx: AppContext = { ...ctxBase, hub, metrics };
     const lifecycle: Lifecycle = { closing: false };
     const app = buildApp(ctx, { logger: log, lifecycle });
     await hub.start();
@@ -100,6 +111,7 @@ export async function createServer(config: AppConfig, opts: ServerOptions = {}):
     return {
       app,
       ctx,
+      metrics: endpoint,
       close: async () => {
         // In-flight requests get a grace period; then remaining connections are cut.
         lifecycle.closing = true;

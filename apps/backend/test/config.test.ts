@@ -35,6 +35,18 @@ describe('config (environment contract)', () => {
     assert.equal(c.uploadMaxBytes, 10 * 1024 * 1024);
     assert.equal(c.jwtSecretPrevious, null);
     assert.equal(c.publicUrl, 'http://localhost:4000');
+    assert.equal(c.metricsPort, 9464);
+  });
+
+  it('METRICS_PORT: a port, or 0 / off for no metrics listener; anything else names the variable', () => {
+    assert.equal(loadConfig({ ...GOOD, METRICS_PORT: '9100' }).metricsPort, 9100);
+    for (const off of ['0', 'off', 'OFF']) assert.equal(loadConfig({ ...GOOD, METRICS_PORT: off }).metricsPort, null, off);
+    for (const bad of ['abc', '-1', '65536', '94 64', 'on']) {
+      const problems = problemsOf({ ...GOOD, METRICS_PORT: bad });
+      assert.deepEqual(problems, [`METRICS_PORT must be a port from 1 to 65535, or 0 or off to disable the metrics listener (got "${bad.trim()}")`]);
+    }
+    assert.deepEqual(problemsOf({ ...GOOD, PORT: '9000', METRICS_PORT: '9000' }), ['METRICS_PORT must differ from PORT (both are 9000): the app port never serves /metrics']);
+    assert.deepEqual(problemsOf({ ...GOOD, PORT: '9464' }), ['METRICS_PORT (default 9464) must differ from PORT (both are 9464): the app port never serves /metrics']);
   });
 
   it('parses STORAGE_DRIVER, UPLOAD_MAX_MB and S3_USE_SSL', () => {

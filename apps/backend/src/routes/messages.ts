@@ -34,6 +34,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
         if (!file || file.conversationId !== conversationId) throw badRequest('attachmentId does not name a file uploaded to this conversation', 'bad_attachment');
       }
       const stored = await ctx.messages.insert({ conversationId, senderId: claims.userId, body: req.body.body, attachmentId });
+      ctx.metrics?.messagesPosted.inc();
       const [message] = await toMessageViews(ctx, [stored]);
       const recipients = await ctx.conversations.memberIds(conversationId);
       // Delivery is best effort: the message is stored, and clients re-read history on reconnect.

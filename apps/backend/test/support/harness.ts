@@ -39,6 +39,8 @@ export function baseEnv(s: SharedServices, overrides: Record<string, string> = {
 
 export interface RunningApp {
   readonly url: string;
+  /** Base URL of the separate /metrics listener (an ephemeral port, like the app's); null when METRICS_PORT is off. */
+  readonly metricsUrl: string | null;
   readonly server: Server;
   close(): Promise<void>;
 }
@@ -47,7 +49,8 @@ export async function startApp(s: SharedServices, overrides: Record<string, stri
   const config = loadConfig(baseEnv(s, overrides));
   const server = await createServer(config, { logger: process.env.TEST_LOG ? undefined : false, startupTimeoutMs: 5000, ...opts });
   const address = await server.app.listen({ port: 0, host: '127.0.0.1' });
-  return { url: address, server, close: () => server.close() };
+  const metricsUrl = server.metrics ? await server.metrics.listen(0, '127.0.0.1') : null;
+  return { url: address, metricsUrl, server, close: () => server.close() };
 }
 
 export interface ApiResponse<T = any> {
