@@ -19,8 +19,8 @@ import { extraCaBuildArgs, freeDevPorts, liveStackOverrides, requireLive } from 
 import { ROOT, scratchProject, eventually, jsonResult } from '../imctl/support';
 import { jobEnv, stackApi, stackCli } from './support';
 import { forgeEntry, rewriteArchive } from '../../unit/backup/support/tamper';
-import { DockerodeExec } from '../../../automation/backup/cli/dockerodeExec';
-import { BACKUPS_DIR, JOB_MAIN } from '../../../automation/backup/cli/jobClient';
+import { DockerodeExec } from '../../../automation/jobClient/dockerodeExec';
+import { BACKUPS_DIR, JOB_MAIN } from '../../../automation/backup/contract';
 
 const STACK = 'archsafe';
 const PASSWORD = 'archive-safety-pw-1';

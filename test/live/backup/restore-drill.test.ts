@@ -13,7 +13,7 @@ import { LiveStack, runStack } from '../engine/run-stack';
 import { extraCaBuildArgs, freeDevPorts, liveStackOverrides, requireLive } from '../support';
 import { ROOT, scratchProject, eventually, jsonResult } from '../imctl/support';
 import { jobEnv, stackApi, stackCli } from './support';
-import { DockerodeExec } from '../../../automation/backup/cli/dockerodeExec';
+import { DockerodeExec } from '../../../automation/jobClient/dockerodeExec';
 import { fingerprintDb, fingerprintObjects, type Fingerprint } from '../../unit/backup/support/fixture';
 import type { PgConnection } from '../../../automation/backup/postgres';
 import type { S3Target } from '../../../automation/backup/objects';

@@ -2,7 +2,7 @@
 // in its output), the stack's API through nginx, and the backup job's environment.
 import * as assert from 'assert';
 import type Docker from 'dockerode';
-import type { DockerodeExec } from '../../../automation/backup/cli/dockerodeExec';
+import type { DockerodeExec } from '../../../automation/jobClient/dockerodeExec';
 import { imctl, transcript, type CliResult } from '../imctl/support';
 
 /** `imctl --stack <stack> …`, printed as a transcript; fails if any of `secrets()` shows up. */

@@ -17,7 +17,7 @@ import { extraCaBuildArgs, freeDevPorts, liveStackOverrides, requireLive } from 
 import { ROOT, scratchProject, eventually } from '../imctl/support';
 import { jobEnv, stackApi, stackCli } from '../backup/support';
 import { ensureSeaweedfsImage } from '../images/seaweedfs/image';
-import { DockerodeExec } from '../../../automation/backup/cli/dockerodeExec';
+import { DockerodeExec } from '../../../automation/jobClient/dockerodeExec';
 import { fingerprintObjects } from '../../unit/backup/support/fixture';
 import type { S3Target } from '../../../automation/backup/objects';
 import { s3Client } from '../../../automation/backup/objects';
