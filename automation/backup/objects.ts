@@ -4,16 +4,10 @@
 import { createHash } from 'crypto';
 import { Readable, Transform, TransformCallback } from 'stream';
 import * as Minio from 'minio';
+import type { S3Settings } from './contract';
 
-export interface S3Target {
-  readonly endPoint: string;
-  readonly port: number;
-  readonly useSSL: boolean;
-  readonly accessKey: string;
-  readonly secretKey: string;
-  readonly bucket: string;
-  readonly region?: string;
-}
+/** An S3 bucket the job reads or writes: the contract's settings, the region optional for off-site targets. */
+export type S3Target = Omit<S3Settings, 'region'> & { readonly region?: string };
 
 /** Pax record that holds an object's metadata (content-type and x-amz-meta-* values). */
 export const PAX_META = 'IMSTACK.s3meta';

@@ -5,17 +5,10 @@ import { spawn } from 'child_process';
 import { join } from 'path';
 import { Readable, Writable } from 'stream';
 import { Client } from 'pg';
+import type { PostgresSettings } from './contract';
 
-export interface PgConnection {
-  readonly host: string;
-  readonly port: number;
-  readonly user: string;
-  readonly password: string;
-  /** The application database that is backed up and restored. */
-  readonly database: string;
-  /** Where pg_dump/pg_restore live; empty means PATH. */
-  readonly binDir?: string;
-}
+/** The application database the job backs up and restores (the contract's settings). */
+export type PgConnection = PostgresSettings;
 
 function bin(conn: PgConnection, name: string): string {
   return conn.binDir ? join(conn.binDir, name) : name;

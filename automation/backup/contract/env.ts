@@ -35,7 +35,9 @@ export interface PostgresSettings {
   readonly port: number;
   readonly user: string;
   readonly password: string;
+  /** The application database that is backed up and restored. */
   readonly database: string;
+  /** Where pg_dump/pg_restore live; empty means PATH. */
   readonly binDir?: string;
 }
 

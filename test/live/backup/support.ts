@@ -44,3 +44,20 @@ export async function jobEnv(docker: Docker, exec: DockerodeExec, containerId: s
   }
   return env;
 }
+
+/** The inspected container of `service` in `stack` (the first replica of a replicated one); fails when there is none. */
+export function stackContainer(docker: Docker, stack: string): (service: string) => Promise<Docker.ContainerInspectInfo> {
+  return async (service) => {
+    const [c] = await docker.listContainers({ all: true, filters: { label: [`com.imstack.stack=${stack}`, `com.imstack.service=${service}`] } });
+    assert.ok(c, `no container for service ${service}`);
+    return docker.getContainer(c.Id).inspect();
+  };
+}
+
+/** GET /api/files/:id through the stack's nginx on 127.0.0.1:`port()`, as the holder of `token`. */
+export function fileDownloader(port: () => number): (token: string, id: string) => Promise<{ status: number; type: string; body: Buffer }> {
+  return async (token, id) => {
+    const res = await fetch(`http://127.0.0.1:${port()}/api/files/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    return { status: res.status, type: res.headers.get('content-type') ?? '', body: Buffer.from(await res.arrayBuffer()) };
+  };
+}

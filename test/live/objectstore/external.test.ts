@@ -14,7 +14,7 @@ import * as Minio from 'minio';
 import { LiveStack, runStack } from '../engine/run-stack';
 import { extraCaBuildArgs, freeDevPorts, freePort, liveStackOverrides, requireLive } from '../support';
 import { ROOT, scratchProject, eventually } from '../imctl/support';
-import { jobEnv, stackApi, stackCli } from '../backup/support';
+import { fileDownloader, jobEnv, stackApi, stackCli, stackContainer } from '../backup/support';
 import { envOf } from '../e2e/containerFiles';
 import { startSeaweedfsGateway } from './gateway';
 import { ensureSeaweedfsImage } from '../images/seaweedfs/image';
@@ -48,15 +48,8 @@ describe('objectStore.engine external: a second real SeaweedFS server as the ope
   const cli = stackCli(STACK, () => [app.secretKey, admin.secretKey]);
   const api = stackApi(() => http);
   const register = (username: string) => api<{ user: { id: string }; accessToken: string }>('POST', '/api/auth/register', undefined, { username, password: PASSWORD });
-  const byService = async (service: string) => {
-    const [c] = await docker.listContainers({ all: true, filters: { label: [`com.imstack.stack=${STACK}`, `com.imstack.service=${service}`] } });
-    assert.ok(c, `no container for service ${service}`);
-    return docker.getContainer(c.Id).inspect();
-  };
-  const download = async (token: string, id: string) => {
-    const res = await fetch(`http://127.0.0.1:${http}/api/files/${id}`, { headers: { authorization: `Bearer ${token}` } });
-    return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
-  };
+  const byService = stackContainer(docker, STACK);
+  const download = fileDownloader(() => http);
   /** The backups volume's folder on the host. */
   const backupsDir = async () => (await docker.getVolume(`imstack-${STACK}-backups`).inspect()).Mountpoint;
   /** A restore is settled once its journal is gone: the deferred safety archive is written by then. */

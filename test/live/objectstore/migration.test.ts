@@ -13,7 +13,7 @@ import Docker from 'dockerode';
 import { LiveStack, runStack } from '../engine/run-stack';
 import { extraCaBuildArgs, freeDevPorts, liveStackOverrides, minioEngineOverrides, requireLive } from '../support';
 import { ROOT, scratchProject, eventually } from '../imctl/support';
-import { jobEnv, stackApi, stackCli } from '../backup/support';
+import { fileDownloader, jobEnv, stackApi, stackCli, stackContainer } from '../backup/support';
 import { containerFile, containerS3Credentials, envOf, execIn } from '../e2e/containerFiles';
 import { DockerodeExec } from '../../../automation/jobClient/dockerodeExec';
 import { fingerprintDb } from '../../unit/backup/support/fixture';
@@ -50,16 +50,9 @@ describe('migrating from MinIO to SeaweedFS through a backup (real SeaweedFS ser
   const cli = stackCli(STACK, () => secrets);
   const api = stackApi(() => http);
   const register = (username: string) => api<{ user: { id: string }; accessToken: string }>('POST', '/api/auth/register', undefined, { username, password: PASSWORD });
-  const byService = async (service: string) => {
-    const [c] = await docker.listContainers({ all: true, filters: { label: [`com.imstack.stack=${STACK}`, `com.imstack.service=${service}`] } });
-    assert.ok(c, `no container for service ${service}`);
-    return docker.getContainer(c.Id).inspect();
-  };
+  const byService = stackContainer(docker, STACK);
   const services = async () => (await docker.listContainers({ all: true, filters: { label: [`com.imstack.stack=${STACK}`] } })).map((c) => c.Labels['com.imstack.service']);
-  const download = async (token: string, id: string): Promise<{ status: number; body: Buffer }> => {
-    const res = await fetch(`http://127.0.0.1:${http}/api/files/${id}`, { headers: { authorization: `Bearer ${token}` } });
-    return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
-  };
+  const download = fileDownloader(() => http);
 
   /** The program on `engine` (same stack, same state): what `imctl up` does after the config change. */
   async function up(engine: 'minio' | 'seaweedfs'): Promise<void> {

@@ -15,7 +15,7 @@ import Docker from 'dockerode';
 import { LiveStack, runStack } from '../engine/run-stack';
 import { extraCaBuildArgs, freeDevPorts, liveStackOverrides, requireLive } from '../support';
 import { ROOT, scratchProject, eventually } from '../imctl/support';
-import { jobEnv, stackApi, stackCli } from '../backup/support';
+import { fileDownloader, jobEnv, stackApi, stackCli, stackContainer } from '../backup/support';
 import { ensureSeaweedfsImage } from '../images/seaweedfs/image';
 import { DockerodeExec } from '../../../automation/jobClient/dockerodeExec';
 import { fingerprintObjects } from '../../unit/backup/support/fixture';
@@ -45,16 +45,9 @@ describe('the dev stack on the seaweedfs engine (real SeaweedFS server, real Doc
     form.append('file', new Blob([content], { type }), name);
     return fetch(`http://127.0.0.1:${http}/api/conversations/${conv}/files`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
   };
-  const download = async (token: string, id: string): Promise<{ status: number; type: string; body: Buffer }> => {
-    const res = await fetch(`http://127.0.0.1:${http}/api/files/${id}`, { headers: { authorization: `Bearer ${token}` } });
-    return { status: res.status, type: res.headers.get('content-type') ?? '', body: Buffer.from(await res.arrayBuffer()) };
-  };
+  const download = fileDownloader(() => http);
   const containers = () => docker.listContainers({ all: true, filters: { label: [`com.imstack.stack=${STACK}`] } });
-  const byService = async (service: string) => {
-    const [c] = await docker.listContainers({ all: true, filters: { label: [`com.imstack.stack=${STACK}`, `com.imstack.service=${service}`] } });
-    assert.ok(c, `no container for service ${service}`);
-    return docker.getContainer(c.Id).inspect();
-  };
+  const byService = stackContainer(docker, STACK);
 
   let alice: { user: { id: string }; accessToken: string };
   let bob: { user: { id: string }; accessToken: string };
