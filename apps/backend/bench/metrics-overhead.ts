@@ -1,13 +1,13 @@
-// npm run bench:metrics [-- --rounds=6 --seconds=10 --concurrency=8 --warmup=3 --scrape-ms=1000 --log-level=warn]
+// npm run bench:metrics [-- --rounds=6 --seconds=10 --slice-ms=1000 --concurrency=8 --warmup=3 --scrape-ms=1000 --log-level=warn]
 //
 // Issue 14's "Benchmark": the backend's latency with the metrics middleware against without it.
-// Two real backend processes (src/main.ts) over one temporary PostgreSQL, Redis and s3rver: one
-// with METRICS_PORT set (every request observed, /metrics scraped while it is loaded), one with
-// METRICS_PORT=off (no registry, no hook, no S3 proxy). This VM is shared and noisy, so the two
-// are loaded in turns within one run, A B then B A in alternate rounds so drift within a round
-// weighs on both alike, and the figures are ratios of each round's pair, never absolute times.
-// Not a test: it prints figures and fails only when the run itself went wrong.
-import { performance } from 'node:perf_hooks';
+// Two real backend processes (src/main.ts) over one temporary PostgreSQL, Redis and s3rver: A with
+// METRICS_PORT set (every request observed, /metrics scraped while it is loaded), B with
+// METRICS_PORT=off (no registry, no hook, no S3 proxy). This VM is shared and its load swings
+// within seconds, so A and B are loaded in turns within one run: each round gives each of them
+// `seconds` of load in alternating slices (A B A B ..., B A B A ... in the next round), and the
+// figures are ratios of each round's pair, never absolute times.
+// Not a test: it prints figures, and fails only when the run itself went wrong.
 import { Pool } from 'pg';
 import { ACCESS_TOKEN_TTL_SECONDS } from '../src/auth/tokens';
 import { METRIC_NAMES } from '../src/metrics/registry';
@@ -17,7 +17,8 @@ import { exitOf, startProcess, waitHealthy, type BackendProcess } from '../test/
 import { freePort, missingBinaries, startPostgres, startRedis, startS3 } from '../test/support/services';
 import type { SharedServices } from '../test/support/shared';
 import { cpuMillis, loadAverage } from './support/host';
-import { keepAliveTarget, runLoad, type LoadResult, type RequestSpec, type Target, type Workload } from './support/load';
+import { keepAliveTarget, mergeLoad, runLoad, type LoadResult, type RequestSpec, type Target, type Workload } from './support/load';
+import { Scraper } from './support/scraper';
 import { median, percentile } from './support/stats';
 
 interface Options {
@@ -26,25 +27,33 @@ interface Options {
   readonly concurrency: number;
   readonly warmup: number;
   readonly scrapeMs: number;
+  readonly sliceMs: number;
   readonly logLevel: string;
+  /** A/A run: A without metrics too, so the ratios show what the bench itself makes of two equal backends. */
+  readonly control: boolean;
 }
 
-const FLAGS: Record<string, { key: Exclude<keyof Options, 'logLevel'>; min: number; max: number; fallback: number; what: string }> = {
+const FLAGS: Record<string, { key: Exclude<keyof Options, 'logLevel' | 'control'>; min: number; max: number; fallback: number; what: string }> = {
   '--rounds': { key: 'rounds', min: 1, max: 50, fallback: 6, what: 'measured rounds (each loads both backends once)' },
   '--seconds': { key: 'seconds', min: 1, max: 60, fallback: 10, what: 'seconds of load per backend per round' },
   '--concurrency': { key: 'concurrency', min: 1, max: 128, fallback: 8, what: 'closed-loop workers (one keep-alive connection each)' },
   '--warmup': { key: 'warmup', min: 0, max: 60, fallback: 3, what: 'unmeasured seconds per backend first (JIT, pools)' },
-  '--scrape-ms': { key: 'scrapeMs', min: 100, max: 60_000, fallback: 1000, what: 'interval of GET /metrics while the metrics backend is loaded' },
+  '--scrape-ms': { key: 'scrapeMs', min: 100, max: 60_000, fallback: 1000, what: 'interval of GET /metrics, in loaded time of the metrics backend' },
+  '--slice-ms': { key: 'sliceMs', min: 200, max: 60_000, fallback: 1000, what: 'within a round the backends take turns in slices this long' },
 };
 
 function parseOptions(argv: readonly string[]): Options {
-  const out: Record<string, number | string> = { logLevel: 'warn' };
+  const out: Record<string, number | string | boolean> = { logLevel: 'warn', control: false };
   for (const f of Object.values(FLAGS)) out[f.key] = f.fallback;
   for (const arg of argv) {
     const [name, value = ''] = arg.split('=', 2);
     if (name === '--help') {
-      console.log(['flags:', ...Object.entries(FLAGS).map(([n, f]) => `  ${n}=N  ${f.what} (${f.min}..${f.max}, default ${f.fallback})`), '  --log-level=L  LOG_LEVEL of both backends (default warn)'].join('\n'));
+      console.log(['flags:', ...Object.entries(FLAGS).map(([n, f]) => `  ${n}=N  ${f.what} (${f.min}..${f.max}, default ${f.fallback})`), '  --log-level=L  LOG_LEVEL of both backends (default warn)', '  --control  A/A run: both backends without metrics, to see the bench\'s own noise and bias'].join('\n'));
       process.exit(0);
+    }
+    if (arg === '--control') {
+      out.control = true;
+      continue;
     }
     if (name === '--log-level') {
       out.logLevel = value;
@@ -95,11 +104,13 @@ interface Backend {
   readonly metricsUrl: string | null;
   readonly proc: BackendProcess;
   target?: Target;
+  /** One per worker, kept for the whole run so each worker's mix carries on across slices. */
+  workloads?: Workload[];
 }
 
-async function startBackend(s: SharedServices, label: Backend['label'], logLevel: string): Promise<Backend> {
+async function startBackend(s: SharedServices, label: Backend['label'], logLevel: string, metrics: boolean): Promise<Backend> {
   const port = await freePort();
-  const metricsPort = label === 'with' ? await freePort() : null;
+  const metricsPort = metrics ? await freePort() : null;
   const proc = startProcess(baseEnv(s, { PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: metricsPort === null ? 'off' : String(metricsPort), LOG_LEVEL: logLevel }));
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(url, proc, 30_000);
@@ -122,43 +133,9 @@ function observedRequests(text: string): number {
   return sum;
 }
 
-interface Scrapes {
-  count: number;
-  failures: number;
-  ms: number[];
-  bytes: number;
-}
-
-/** GETs /metrics every intervalMs (never two at once) until the returned stop function is called. */
-function scrapeEvery(metricsUrl: string, intervalMs: number, into: Scrapes): () => Promise<void> {
-  let inFlight: Promise<void> | null = null;
-  const tick = () => {
-    if (inFlight) return;
-    const t0 = performance.now();
-    inFlight = scrape(metricsUrl).then(
-      (text) => {
-        into.count++;
-        into.ms.push(performance.now() - t0);
-        into.bytes = text.length;
-      },
-      () => {
-        into.failures++;
-      },
-    ).finally(() => {
-      inFlight = null;
-    });
-  };
-  const timer = setInterval(tick, intervalMs);
-  return async () => {
-    clearInterval(timer);
-    await inFlight;
-  };
-}
-
 interface Phase {
   readonly result: LoadResult;
   readonly cpuMs: number;
-  readonly load1: number;
 }
 
 const summary = (p: Phase) => ({
@@ -188,7 +165,7 @@ async function main(): Promise<void> {
   const pool = new Pool({ connectionString: services.databaseUrl, max: 2 });
   try {
     // Both share the database and Redis, as replicas do, so one sign-in serves both.
-    backends.push(await startBackend(services, 'with', opts.logLevel), await startBackend(services, 'without', opts.logLevel));
+    backends.push(await startBackend(services, 'with', opts.logLevel, !opts.control), await startBackend(services, 'without', opts.logLevel, false));
     const [withMetrics, without] = backends;
     const password = 'bench password 1';
     const alice = await register(withMetrics.url, undefined, password);
@@ -205,41 +182,52 @@ async function main(): Promise<void> {
       [conversations, alice.id, HISTORY_SEED],
     );
     await pool.query('VACUUM ANALYZE messages');
-    for (const b of backends) b.target = keepAliveTarget(b.url, opts.concurrency, headers);
-    const workloads = () => conversations.map((c, w) => workload(c, w));
+    for (const b of backends) {
+      b.target = keepAliveTarget(b.url, opts.concurrency, headers);
+      b.workloads = conversations.map((c, w) => workload(c, w));
+    }
 
-    if (opts.warmup > 0) for (const b of backends) await runLoad(b.target!, workloads(), opts.warmup * 1000);
+    if (opts.warmup > 0) for (const b of backends) await runLoad(b.target!, b.workloads!, opts.warmup * 1000);
 
-    const observedBefore = observedRequests(await scrape(withMetrics.metricsUrl!));
-    const scrapes: Scrapes = { count: 0, failures: 0, ms: [], bytes: 0 };
-    const rounds: { order: string; with: Phase; without: Phase }[] = [];
+    const observed = async () => (withMetrics.metricsUrl ? observedRequests(await scrape(withMetrics.metricsUrl)) : 0);
+    const observedBefore = await observed();
+    const scraper = withMetrics.metricsUrl ? new Scraper(withMetrics.metricsUrl, opts.scrapeMs) : null;
+    const rounds: { order: string; with: Phase; without: Phase; load1: number }[] = [];
+    const phaseMs = opts.seconds * 1000;
+    const sliceMs = Math.min(opts.sliceMs, phaseMs);
     for (let r = 0; r < opts.rounds && !interrupted; r++) {
+      // Slices of A and B in turn (A first in odd rounds, B first in even ones): the nearer in
+      // time the two are measured, the more of the VM's changing load they share.
       const order = r % 2 === 0 ? [withMetrics, without] : [without, withMetrics];
-      const phases: Partial<Record<Backend['label'], Phase>> = {};
-      for (const b of order) {
-        const pid = b.proc.child.pid!;
-        const load1 = loadAverage()[0];
-        const cpu0 = cpuMillis(pid);
-        const stopScraping = b.metricsUrl ? scrapeEvery(b.metricsUrl, opts.scrapeMs, scrapes) : async () => undefined;
-        const result = await runLoad(b.target!, workloads(), opts.seconds * 1000, () => interrupted);
-        await stopScraping();
-        phases[b.label] = { result, cpuMs: cpuMillis(pid) - cpu0, load1 };
+      const load1 = loadAverage()[0];
+      const parts: Record<Backend['label'], LoadResult[]> = { with: [], without: [] };
+      const cpuMs: Record<Backend['label'], number> = { with: 0, without: 0 };
+      for (let done = 0; done < phaseMs && !interrupted; done += sliceMs) {
+        for (const b of order) {
+          const pid = b.proc.child.pid!;
+          const cpu0 = cpuMillis(pid);
+          if (b.metricsUrl) scraper?.resume();
+          parts[b.label].push(await runLoad(b.target!, b.workloads!, Math.min(sliceMs, phaseMs - done), () => interrupted));
+          if (b.metricsUrl) await scraper?.pause();
+          cpuMs[b.label] += cpuMillis(pid) - cpu0;
+        }
       }
+      const phases = { with: { result: mergeLoad(parts.with), cpuMs: cpuMs.with }, without: { result: mergeLoad(parts.without), cpuMs: cpuMs.without } };
       if (interrupted) break;
-      rounds.push({ order: order.map((b) => (b.label === 'with' ? 'A' : 'B')).join(''), with: phases.with!, without: phases.without! });
-      const w = summary(phases.with!);
-      const o = summary(phases.without!);
+      rounds.push({ order: order.map((b) => (b.label === 'with' ? 'A' : 'B')).join(''), ...phases, load1 });
+      const w = summary(phases.with);
+      const o = summary(phases.without);
       if (r === 0) {
-        console.log('\nA = with metrics (METRICS_PORT set, scraped), B = without (METRICS_PORT=off); latency in ms, CPU = backend process user+sys per request');
+        console.log(`\nA = ${opts.control ? 'CONTROL: also without metrics, an A/A run' : 'with metrics (METRICS_PORT set, scraped)'}, B = without (METRICS_PORT=off); latency in ms, CPU = backend process user+sys per request`);
         console.log('round order |   A req/s    A p50    A p99  A cpu µs |   B req/s    B p50    B p99  B cpu µs | p50 A/B  p99 A/B  cpu A/B | load1');
       }
       console.log(
-        `${String(r + 1).padStart(5)} ${rounds[r].order.padEnd(5)} |${f(w.rps, 0, 10)} ${f(w.p50)} ${f(w.p99)} ${f(w.cpuUsPerRequest, 0, 9)} |${f(o.rps, 0, 10)} ${f(o.p50)} ${f(o.p99)} ${f(o.cpuUsPerRequest, 0, 9)} | ${f(w.p50 / o.p50, 3, 7)} ${f(w.p99 / o.p99, 3, 8)} ${f(w.cpuUsPerRequest / o.cpuUsPerRequest, 3, 8)} | ${phases.with!.load1.toFixed(2)}/${phases.without!.load1.toFixed(2)}`,
+        `${String(r + 1).padStart(5)} ${rounds[r].order.padEnd(5)} |${f(w.rps, 0, 10)} ${f(w.p50)} ${f(w.p99)} ${f(w.cpuUsPerRequest, 0, 9)} |${f(o.rps, 0, 10)} ${f(o.p50)} ${f(o.p99)} ${f(o.cpuUsPerRequest, 0, 9)} | ${f(w.p50 / o.p50, 3, 7)} ${f(w.p99 / o.p99, 3, 8)} ${f(w.cpuUsPerRequest / o.cpuUsPerRequest, 3, 8)} | ${load1.toFixed(2)}`,
       );
     }
     if (!rounds.length) throw new Error('no round completed');
 
-    const observedAfter = observedRequests(await scrape(withMetrics.metricsUrl!));
+    const observedAfter = await observed();
     const sentToA = rounds.reduce((n, r) => n + r.with.result.requests, 0);
     const errors = rounds.reduce((n, r) => n + r.with.result.errors + r.without.result.errors, 0);
     const firstError = rounds.map((r) => r.with.result.firstError ?? r.without.result.firstError).find((e) => e !== null) ?? null;
@@ -269,11 +257,11 @@ async function main(): Promise<void> {
     }
     const loadAfter = loadAverage();
     const overhead = (x: number) => `${((x - 1) * 100).toFixed(1)} %`;
-    console.log(`\nmedian over ${rounds.length} rounds, with / without metrics:`);
-    console.log(`  p99 ${result.p99Ratio.toFixed(3)} (${overhead(result.p99Ratio)}; rounds ${result.p99RatioRange.map((x) => x.toFixed(3)).join('..')})  goal <= 1.05: ${result.p99Ratio <= 1.05 ? 'met' : 'NOT met'}`);
+    console.log(`\nmedian over ${rounds.length} rounds, A / B (${opts.control ? 'control: both without metrics' : 'with / without metrics'}):`);
+    console.log(`  p99 ${result.p99Ratio.toFixed(3)} (${overhead(result.p99Ratio)}; rounds ${result.p99RatioRange.map((x) => x.toFixed(3)).join('..')})  ${opts.control ? 'control run: no goal' : `goal <= 1.05: ${result.p99Ratio <= 1.05 ? 'met' : 'NOT met'}`}`);
     console.log(`  p50 ${result.p50Ratio.toFixed(3)} (${overhead(result.p50Ratio)}), CPU per request ${result.cpuPerRequestRatio.toFixed(3)} (${overhead(result.cpuPerRequestRatio)}), throughput ${result.throughputRatio.toFixed(3)}`);
-    const scrapeP50 = percentile(scrapes.ms, 50);
-    console.log(`  /metrics: ${scrapes.count} scrapes (${scrapes.failures} failed), ${scrapes.bytes} bytes, p50 ${scrapeP50.toFixed(2)} ms; the histogram observed ${observedAfter - observedBefore} of the ${sentToA} measured requests sent to A`);
+    const scrapeP50 = percentile(scraper?.ms ?? [], 50);
+    if (scraper) console.log(`  /metrics: ${scraper.count} scrapes (${scraper.failures} failed), ${scraper.bytes} bytes, p50 ${scrapeP50.toFixed(2)} ms; the histogram observed ${observedAfter - observedBefore} of the ${sentToA} measured requests sent to A`);
     console.log(`  errors: ${errors}${firstError ? ` (first: ${firstError})` : ''}; load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}`);
     console.log(
       JSON.stringify({
@@ -282,16 +270,16 @@ async function main(): Promise<void> {
         rounds: rounds.length,
         ...result,
         perRoute,
-        perRound: rounds.map((r) => ({ order: r.order, with: summary(r.with), without: summary(r.without), load1: [r.with.load1, r.without.load1] })),
-        scrapes: { count: scrapes.count, failures: scrapes.failures, bytes: scrapes.bytes, p50Ms: scrapeP50 },
-        observed: observedAfter - observedBefore,
+        perRound: rounds.map((r) => ({ order: r.order, with: summary(r.with), without: summary(r.without), load1: r.load1 })),
+        scrapes: scraper ? { count: scraper.count, failures: scraper.failures, bytes: scraper.bytes, p50Ms: scrapeP50 } : null,
+        observed: scraper ? observedAfter - observedBefore : null,
         sentToWith: sentToA,
         errors,
         loadAverage: { before: loadBefore, after: loadAfter },
       }),
     );
     // Figures from a run that failed requests, or whose histogram missed some, measure something else.
-    if (errors > 0 || observedAfter - observedBefore !== sentToA || scrapes.failures > 0) process.exitCode = 1;
+    if (errors > 0 || (scraper && (observedAfter - observedBefore !== sentToA || scraper.failures > 0))) process.exitCode = 1;
   } finally {
     await pool.end();
     await Promise.allSettled(backends.map(stopBackend));

@@ -90,3 +90,17 @@ export async function runLoad(target: Target, workloads: readonly Workload[], du
   );
   return { all, byRoute, requests: all.length + errors, errors, firstError, seconds: (performance.now() - started) / 1000 };
 }
+
+/** One result from several stretches of load on the same target. */
+export function mergeLoad(parts: readonly LoadResult[]): LoadResult {
+  const byRoute = new Map<string, number[]>();
+  for (const p of parts) for (const [route, ms] of p.byRoute) byRoute.set(route, [...(byRoute.get(route) ?? []), ...ms]);
+  return {
+    all: parts.flatMap((p) => p.all),
+    byRoute,
+    requests: parts.reduce((n, p) => n + p.requests, 0),
+    errors: parts.reduce((n, p) => n + p.errors, 0),
+    firstError: parts.map((p) => p.firstError).find((e) => e !== null) ?? null,
+    seconds: parts.reduce((n, p) => n + p.seconds, 0),
+  };
+}

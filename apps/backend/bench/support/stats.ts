@@ -7,6 +7,10 @@ export function percentile(samples: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
+/** The middle value, or the mean of the two middle ones: with 6 rounds, neither 3rd nor 4th alone. */
 export function median(values: readonly number[]): number {
-  return percentile(values, 50);
+  if (!values.length) return NaN;
+  const sorted = Float64Array.from(values).sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
