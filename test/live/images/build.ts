@@ -12,7 +12,7 @@ import { dockerClient, followProgress } from '../engine/docker-client';
 
 const HERE = __dirname;
 const REPO_ROOT = path.resolve(HERE, '../../..');
-const HASH_LABEL = 'com.imstack.sub.hash';
+export const HASH_LABEL = 'com.imstack.sub.hash';
 export const CACHE_DIR = process.env.IMSTACK_CACHE_DIR ?? '/var/cache/imstack';
 
 /** Debian packages in the shared rootfs. */
@@ -93,13 +93,13 @@ export interface BuildOptions {
   readonly verbose?: boolean;
 }
 
-function hashOf(parts: Array<string | Buffer>): string {
+export function hashOf(parts: Array<string | Buffer>): string {
   const h = crypto.createHash('sha256');
   for (const p of parts) h.update(typeof p === 'string' ? `${p.length}:${p}` : p);
   return h.digest('hex').slice(0, 16);
 }
 
-function hashDir(dir: string): string[] {
+export function hashDir(dir: string): string[] {
   const out: string[] = [];
   for (const f of fs.readdirSync(dir).sort()) {
     const abs = path.join(dir, f);
@@ -146,7 +146,7 @@ function closureFingerprint(files: readonly ExtraContextFile[]): string {
   return files.map((f) => `${f.name}@${(JSON.parse(fs.readFileSync(path.join(f.source, 'package.json'), 'utf8')) as { version: string }).version}`).join('\n');
 }
 
-async function existingHash(docker: Docker, tag: string): Promise<{ id: string; hash?: string } | undefined> {
+export async function existingHash(docker: Docker, tag: string): Promise<{ id: string; hash?: string } | undefined> {
   try {
     const info = await docker.getImage(tag).inspect();
     return { id: info.Id, hash: info.Config?.Labels?.[HASH_LABEL] };
@@ -176,7 +176,8 @@ function baseTag(): string {
   return `imstack-sub/base:${baseHash()}`;
 }
 
-async function ensureBase(docker: Docker, log: (l: string) => void): Promise<ImageResult> {
+/** The shared rootfs image every substitute is built FROM (monitoring.ts builds on it too). */
+export async function ensureBase(docker: Docker, log: (l: string) => void): Promise<ImageResult> {
   const started = Date.now();
   const script = BASE_SCRIPT;
   const hash = baseHash();
