@@ -1,0 +1,27 @@
+// The backend API's three signals (rate, 5xx ratio, latency quantiles), shared by the overview
+// and the backend dashboard so both show the same numbers the alert rules judge.
+import { BACKEND_METRICS, HTTP_LABELS, JOBS } from "../../metrics";
+import { bucketOf, countOf, eq, Matcher, orZero, quantile, rate, ratio, re, series, sum } from "../promql";
+
+const http = BACKEND_METRICS.httpRequestDuration;
+export const BACKEND_JOB: Matcher = eq("job", JOBS.backend);
+const SERVER_ERROR: Matcher = re(HTTP_LABELS.status, "5..");
+
+/** Requests per second, summed over replicas, per `by`. */
+export function requestRate(by: readonly string[] = [], ...matchers: readonly Matcher[]): string {
+    return sum(by, rate(series(countOf(http), BACKEND_JOB, ...matchers)));
+}
+
+/** The share of requests answered 5xx; 0, not empty, while there are none. */
+export function serverErrorRatio(): string {
+    return ratio(orZero(requestRate([], SERVER_ERROR)), requestRate());
+}
+
+/** 5xx answers per second per `by` (empty while there are none). */
+export function serverErrorRate(by: readonly string[]): string {
+    return requestRate(by, SERVER_ERROR);
+}
+
+export function latencyQuantile(q: number, by: readonly string[] = []): string {
+    return quantile(q, bucketOf(http), by, BACKEND_JOB);
+}
