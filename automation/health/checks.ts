@@ -5,6 +5,7 @@ import { formatBytes } from '../cli/duration';
 import type { ContainerSummary } from '../docker/dockerOps';
 import { isCritical, isOneShot, portOf, serviceRows } from '../../catalogue';
 import { displayName, compareStartOrder } from '../services';
+import { alertChecks } from './alerts';
 import { hostAddress, parseConnectionUrl, resolveEndpoint } from './endpoints';
 import type { BackupStatusAnswer } from './probes';
 import type { CheckResult, CheckStatus, HealthDeps, HealthOptions, HealthReport } from './report';
@@ -144,7 +145,10 @@ export async function runHealth(opts: HealthOptions, deps: HealthDeps): Promise<
   checks.push(backupAgeCheck(containers, deps, job));
   checks.push(...(await diskChecks(deps, opts)));
   checks.push(...(await portChecks(containers, deps, opts)));
-  return verdict(opts.stack, checks);
+  const firing = await alertChecks(containers, deps, opts);
+  checks.push(...firing.checks);
+  const report = verdict(opts.stack, checks);
+  return firing.alerts ? { ...report, alerts: firing.alerts } : report;
 }
 
 async function backendThroughNginx(containers: readonly ContainerSummary[], deps: HealthDeps, opts: HealthOptions): Promise<CheckResult> {

@@ -62,4 +62,9 @@ export interface Probes {
   backupStatus?(containerId: string, timeoutMs: number): Promise<BackupStatusAnswer>;
   /** Whether nginx's maintenance flag is set in that container (null: not set). Optional: without it the maintenance check is skipped. */
   maintenanceFlag?(containerId: string, timeoutMs: number): Promise<FlagAnswer | null>;
+  /**
+   * What amtool prints for `alert query --output=json` in the Alertmanager container (alerts.ts
+   * builds the command and parses it); rejects when amtool fails. Optional: without it the alerts are skipped.
+   */
+  alertmanagerAlerts?(containerId: string, timeoutMs: number): Promise<string>;
 }

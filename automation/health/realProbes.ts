@@ -8,6 +8,7 @@ import * as Minio from 'minio';
 import { MAINTENANCE_FLAG } from '../backup/contract';
 import { realExec } from '../jobClient/factory';
 import { execJob } from '../jobClient/protocol';
+import { amtoolQuery } from './alerts';
 import type { BackupStatusAnswer, BucketTarget, DiskSpace, FlagAnswer, HttpAnswer, PgTarget, Probes, RedisTarget } from './probes';
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -107,6 +108,14 @@ export const realProbes: Probes = {
     if (code === 0 && /^\d+$/.test(out.join('').trim())) return { since: new Date(Number(out.join('').trim()) * 1000).toISOString() };
     if (code !== 0 && /no such file/i.test(stderr)) return null;
     throw new Error(`stat ${MAINTENANCE_FLAG} exited ${code}${stderr ? `: ${stderr.slice(0, 200)}` : ''}`);
+  },
+
+  async alertmanagerAlerts(containerId: string, timeoutMs: number): Promise<string> {
+    const out: string[] = [];
+    const { code, stderr } = await execIn(containerId, amtoolQuery(timeoutMs), timeoutMs, 'amtool alert query', (text) => void out.push(text));
+    // amtool prefixes its errors with "amtool: error: "; the rest names the cause (connection refused, timeout).
+    if (code !== 0) throw new Error(`amtool exited ${code}${stderr ? `: ${stderr.replace(/^amtool: error: /, '').slice(0, 200)}` : ''}`);
+    return out.join('\n');
   },
 };
 
