@@ -5,7 +5,9 @@ import { formatBytes, parseSize } from '../cli/duration';
 import { renderTable } from '../cli/table';
 import type { Ctx } from '../context';
 import { ExitCode, ImctlError } from '../errors';
+import { configuredMonitoring, MONITORING_KEY, type MonitoringFacts } from '../health/monitoringConfig';
 import { configuredEngine, engineWarnings, MIGRATION_DOC } from '../health/objectStoreEngine';
+import { NO_RECEIVER_PROBLEM } from '../../monitoring/prometheus/receivers';
 import { chooseBackend } from '../pulumi/backend';
 import { INSTALL_HINT } from '../pulumi/hints';
 import { describePassphraseSource, PASSPHRASE_HINT } from '../pulumi/passphrase';
@@ -88,6 +90,28 @@ function objectStoreCheck(ctx: Ctx): DoctorCheck {
   return { name: 'object store', status: 'ok', detail: choice.engine };
 }
 
+/** Where the receivers are described; the fix points there. */
+export const RECEIVERS_DOC = 'docs/config.md#monitoring';
+
+/**
+ * "alert receivers": with monitoring on and no receiver, Alertmanager has nowhere to send an
+ * alert (the rendered config routes to a null receiver), so nobody hears of one. A warning, not a
+ * failure: a stack without receivers runs, and `imctl health` still lists what fires.
+ */
+export function alertReceiversCheck(facts: MonitoringFacts | undefined, stack: string): DoctorCheck {
+  const name = 'alert receivers';
+  if (!facts) return { name, status: 'warn', detail: `cannot read ${MONITORING_KEY} from Pulumi.${stack}.yaml`, fix: `make ${MONITORING_KEY} an object with enabled and a receivers list (${RECEIVERS_DOC})` };
+  if (!facts.enabled) return { name, status: 'ok', detail: `monitoring is off${facts.explicit ? '' : ' (the default outside prod)'}: no alerts to send` };
+  if (facts.receiverCount === 0) {
+    return {
+      name, status: 'warn', detail: NO_RECEIVER_PROBLEM,
+      fix: `add one under ${MONITORING_KEY}.receivers in Pulumi.${stack}.yaml (kind webhook: name, url; kind email: name, to, from, smarthost), ` +
+        `its token or password as a secret: pulumi config set --secret --path 'monitoring.receivers[0].token' <token> (${RECEIVERS_DOC})`,
+    };
+  }
+  return { name, status: 'ok', detail: `${facts.receiverCount} configured` };
+}
+
 function projectCheck(ctx: Ctx): DoctorCheck[] {
   const dir = ctx.deps.projectDir;
   const out: DoctorCheck[] = [];
@@ -149,7 +173,7 @@ export function doctorOptions(flags: Flags): DoctorOptions {
 export async function runDoctor(ctx: Ctx, opts: DoctorOptions): Promise<DoctorResult> {
   const checks: DoctorCheck[] = [nodeCheck(ctx.deps.nodeVersion), await pulumiCheck(ctx)];
   const docker = await dockerCheck(ctx);
-  checks.push(docker, passphraseCheck(ctx), ...projectCheck(ctx), objectStoreCheck(ctx), ...(await diskChecks(ctx, opts.minFreeBytes, docker.status === 'ok')));
+  checks.push(docker, passphraseCheck(ctx), ...projectCheck(ctx), objectStoreCheck(ctx), alertReceiversCheck(configuredMonitoring(ctx.deps.projectDir, ctx.stack), ctx.stack), ...(await diskChecks(ctx, opts.minFreeBytes, docker.status === 'ok')));
   const failed = checks.some((c) => c.status === 'fail');
   ctx.exitCode = failed ? ExitCode.DEGRADED : ExitCode.OK;
   if (ctx.out.json) return { ok: !failed, checks };
@@ -170,7 +194,7 @@ export const doctorCommand: CommandDef = {
   register: (program, f) =>
     program
       .command('doctor')
-      .description('check this machine: Node, Pulumi CLI, Docker engine, passphrase, project, object-store engine, disk space; each problem with its fix')
+      .description('check this machine: Node, Pulumi CLI, Docker engine, passphrase, project, object-store engine, alert receivers, disk space; each problem with its fix')
       .option('--min-free <size>', 'warn below this much free disk', '2GiB')
       .action(f.action((ctx, _args, flags) => runDoctor(ctx, doctorOptions(flags)))),
 };

@@ -12,9 +12,9 @@ import { environmentFromStack, type Environment } from '../backup/contract';
 export const MONITORING_KEY = 'imstack:monitoring';
 
 export interface MonitoringFacts {
-  /** `imstack:monitoring.enabled`; its default is on in prod, off elsewhere. */
+  /** `imstack:monitoring` `enabled`; its default is on in prod, off elsewhere. */
   readonly enabled: boolean;
-  /** Entries of `imstack:monitoring.receivers`. */
+  /** Entries of `imstack:monitoring` `receivers` (counted, never read: they hold secrets). */
   readonly receiverCount: number;
   /** False when the stack file does not set `enabled` and the environment's default applies. */
   readonly explicit: boolean;
@@ -22,7 +22,8 @@ export interface MonitoringFacts {
 
 /**
  * The default of `monitoring.enabled`: on in the prod environment (issue 14: on in the prod stack
- * file, off in dev). Must agree with components/config's default, which imctl may not import.
+ * file, off in dev). Must agree with readMonitoring in components/config/monitoring.ts (the
+ * environment: `imstack:environment`, else the stack name's), which imctl may not import.
  */
 export function defaultMonitoringEnabled(environment: Environment): boolean {
   return environment === 'prod';
@@ -51,8 +52,9 @@ export function configuredMonitoring(projectDir: string, stack: string): Monitor
     const section = c[MONITORING_KEY];
     if (section !== undefined && section !== null && (typeof section !== 'object' || Array.isArray(section))) return undefined;
     const m = (section ?? {}) as Record<string, unknown>;
-    const rawEnabled = c[`${MONITORING_KEY}.enabled`] ?? m.enabled;
-    const receivers = c[`${MONITORING_KEY}.receivers`] ?? m.receivers;
+    // Nested only, as parseConfig's Reader reads it (and `pulumi config set --path` writes it).
+    const rawEnabled = m.enabled;
+    const receivers = m.receivers;
     if (receivers !== undefined && receivers !== null && !Array.isArray(receivers)) return undefined;
     const receiverCount = Array.isArray(receivers) ? receivers.length : 0;
     if (rawEnabled === undefined || rawEnabled === null) return { ...fallback(environment), receiverCount };
