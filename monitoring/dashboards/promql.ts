@@ -137,6 +137,14 @@ export function orZero(labelLessExpr: string): string {
     return `(${labelLessExpr} or vector(0))`;
 }
 
+/**
+ * `expr`, or 0 for each series of `like` it lacks: a per-route 5xx rate that reads 0 on routes
+ * without errors instead of leaving them out (`like` must have the same labels as `expr`).
+ */
+export function orZeroLike(expr: string, like: string): string {
+    return `(${expr} or (${like}) * 0)`;
+}
+
 /** `a / b`, both sides parenthesised. */
 export function ratio(numerator: string, denominator: string): string {
     return `(${numerator}) / (${denominator})`;

@@ -1,7 +1,7 @@
 // The backend API's three signals (rate, 5xx ratio, latency quantiles), shared by the overview
 // and the backend dashboard so both show the same numbers the alert rules judge.
 import { BACKEND_METRICS, HTTP_LABELS, JOBS } from "../../metrics";
-import { bucketOf, countOf, eq, Matcher, orZero, quantile, rate, ratio, re, series, sum } from "../promql";
+import { bucketOf, countOf, eq, Matcher, orZero, orZeroLike, quantile, rate, ratio, re, series, sum } from "../promql";
 
 const http = BACKEND_METRICS.httpRequestDuration;
 export const BACKEND_JOB: Matcher = eq("job", JOBS.backend);
@@ -17,9 +17,9 @@ export function serverErrorRatio(): string {
     return ratio(orZero(requestRate([], SERVER_ERROR)), requestRate());
 }
 
-/** 5xx answers per second per `by` (empty while there are none). */
-export function serverErrorRate(by: readonly string[]): string {
-    return requestRate(by, SERVER_ERROR);
+/** The share of requests answered 5xx per `by` (a route, say); 0 for those without any. */
+export function serverErrorRatioBy(by: readonly string[]): string {
+    return ratio(orZeroLike(requestRate(by, SERVER_ERROR), requestRate(by)), requestRate(by));
 }
 
 export function latencyQuantile(q: number, by: readonly string[] = []): string {

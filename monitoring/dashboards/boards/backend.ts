@@ -5,7 +5,7 @@ import { THRESHOLDS } from "../../prometheus/rules";
 import { BoardSpec, DASHBOARD_UIDS } from "../board";
 import { statPanel, timeseriesPanel } from "../panels";
 import { bucketOf, EXPORTER_LABELS, quantile, rate, series, sum, max } from "../promql";
-import { BACKEND_JOB, latencyQuantile, requestRate, serverErrorRate, serverErrorRatio } from "./api";
+import { BACKEND_JOB, latencyQuantile, requestRate, serverErrorRatio, serverErrorRatioBy } from "./api";
 
 const route = HTTP_LABELS.route;
 const QUANTILES = [0.5, 0.9, 0.99] as const;
@@ -32,11 +32,11 @@ export function backend(): BoardSpec {
                 queries: [{ expr: requestRate([HTTP_LABELS.status]), legend: `{{${HTTP_LABELS.status}}}` }],
             }),
             timeseriesPanel({
-                title: "5xx by route", unit: "reqps", width: 24,
-                description: `With the ratio of all requests; the alert fires above ${THRESHOLDS.backendErrorRatio * 100}% for 5 minutes.`,
+                title: "5xx ratio by route", unit: "percentunit", width: 24, min: 0,
+                description: `The share of each route's requests answered 5xx; the alert fires when all routes together pass ${THRESHOLDS.backendErrorRatio * 100}% for 5 minutes.`,
                 queries: [
-                    { expr: serverErrorRatio(), legend: "5xx ratio (all routes)" },
-                    { expr: serverErrorRate([route]), legend: `{{${route}}}` },
+                    { expr: serverErrorRatio(), legend: "all routes" },
+                    { expr: serverErrorRatioBy([route]), legend: `{{${route}}}` },
                 ],
             }),
             ...QUANTILES.map((q) => timeseriesPanel({
