@@ -23,9 +23,6 @@ export const DASHBOARD_FOLDER = "imstack";
 /** The file provider's name and the datasource's display name. */
 export const DASHBOARD_PROVIDER = "imstack";
 export const DATASOURCE_NAME = "Prometheus";
-/** Provisioning files inside Grafana's provisioning/dashboards and provisioning/datasources. */
-export const DASHBOARD_PROVISIONING_FILE = "imstack.yml";
-export const DATASOURCE_PROVISIONING_FILE = "imstack.yml";
 
 /** The seven boards, in the order Grafana's folder and the links menu list them. */
 function specs(): BoardSpec[] {

@@ -7,9 +7,7 @@ import { DATASOURCE_TYPE, DATASOURCE_UID } from "./promql";
 export const DATASOURCE: common.DataSourceRef = { type: DATASOURCE_TYPE, uid: DATASOURCE_UID };
 
 /** Grafana's unit ids the dashboards use (a typo would silently show raw numbers). */
-export type Unit =
-    | "none" | "short" | "percentunit" | "bytes" | "Bps" | "s" | "dtdurations"
-    | "reqps" | "ops" | "cps" | "locale";
+export type Unit = "none" | "percentunit" | "bytes" | "Bps" | "s" | "dtdurations" | "reqps" | "ops" | "cps";
 
 export interface Query {
     readonly expr: string;

@@ -3,7 +3,7 @@
 // check, and every selector carries the `stack` matcher, so a Grafana serving several stacks
 // never mixes their series.
 import {
-    BACKEND_METRICS, BACKUP_METRICS, CONTAINER_METRICS, NGINX_METRICS, NODE_METRICS, OBJECTSTORE_METRICS,
+    BACKEND_METRICS, BACKUP_METRICS, CONTAINER_METRICS, JobName, NGINX_METRICS, NODE_METRICS, OBJECTSTORE_METRICS,
     POSTGRES_METRICS, REDIS_METRICS, STACK_LABEL, TLS_METRICS, UP,
 } from "../metrics";
 
@@ -87,6 +87,15 @@ export const eq = (label: string, value: string): Matcher => ({ label, op: "=", 
 export const ne = (label: string, value: string): Matcher => ({ label, op: "!=", value });
 export const re = (label: string, value: string): Matcher => ({ label, op: "=~", value });
 export const nre = (label: string, value: string): Matcher => ({ label, op: "!~", value });
+
+/** Prometheus's own target labels. */
+export const JOB_LABEL = "job";
+export const INSTANCE_LABEL = "instance";
+
+/** `job="<name>"`: one scrape job's series. */
+export function jobIs(name: JobName): Matcher {
+    return eq(JOB_LABEL, name);
+}
 
 /** The matcher every selector starts with: this dashboard's stack. */
 export const STACK_MATCHER: Matcher = eq(STACK_LABEL, `$${STACK_VARIABLE}`);

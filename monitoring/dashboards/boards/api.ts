@@ -1,10 +1,10 @@
 // The backend API's three signals (rate, 5xx ratio, latency quantiles), shared by the overview
 // and the backend dashboard so both show the same numbers the alert rules judge.
 import { BACKEND_METRICS, HTTP_LABELS, JOBS } from "../../metrics";
-import { bucketOf, countOf, eq, Matcher, orZero, orZeroLike, quantile, rate, ratio, re, series, sum } from "../promql";
+import { bucketOf, countOf, Matcher, orZero, orZeroLike, quantile, rate, ratio, re, series, sum, jobIs } from "../promql";
 
 const http = BACKEND_METRICS.httpRequestDuration;
-export const BACKEND_JOB: Matcher = eq("job", JOBS.backend);
+export const BACKEND_JOB: Matcher = jobIs(JOBS.backend);
 const SERVER_ERROR: Matcher = re(HTTP_LABELS.status, "5..");
 
 /** Requests per second, summed over replicas, per `by`. */

@@ -4,7 +4,7 @@ import { BACKEND_METRICS, HTTP_LABELS } from "../../metrics";
 import { THRESHOLDS } from "../../prometheus/rules";
 import { BoardSpec, DASHBOARD_UIDS } from "../board";
 import { statPanel, timeseriesPanel } from "../panels";
-import { bucketOf, EXPORTER_LABELS, quantile, rate, series, sum, max } from "../promql";
+import { bucketOf, EXPORTER_LABELS, quantile, rate, series, sum, max, INSTANCE_LABEL } from "../promql";
 import { BACKEND_JOB, latencyQuantile, requestRate, serverErrorRatio, serverErrorRatioBy } from "./api";
 
 const route = HTTP_LABELS.route;
@@ -49,7 +49,7 @@ export function backend(): BoardSpec {
             }),
             timeseriesPanel({
                 title: "Open websockets by replica", unit: "none", stacked: true,
-                queries: [{ expr: sum(["instance"], series(BACKEND_METRICS.websocketConnections, BACKEND_JOB)), legend: "{{instance}}" }],
+                queries: [{ expr: sum([INSTANCE_LABEL], series(BACKEND_METRICS.websocketConnections, BACKEND_JOB)), legend: `{{${INSTANCE_LABEL}}}` }],
             }),
             timeseriesPanel({
                 title: "Database pool", unit: "none", min: 0,
@@ -68,16 +68,16 @@ export function backend(): BoardSpec {
             }),
             timeseriesPanel({
                 title: "Event-loop lag", unit: "s", width: 8,
-                queries: [{ expr: max(["instance"], series(BACKEND_METRICS.nodejsEventloopLag, BACKEND_JOB)), legend: "{{instance}}" }],
+                queries: [{ expr: max([INSTANCE_LABEL], series(BACKEND_METRICS.nodejsEventloopLag, BACKEND_JOB)), legend: `{{${INSTANCE_LABEL}}}` }],
             }),
             timeseriesPanel({
                 title: "Resident memory", unit: "bytes", width: 8,
-                queries: [{ expr: sum(["instance"], series(BACKEND_METRICS.processResidentMemory, BACKEND_JOB)), legend: "{{instance}}" }],
+                queries: [{ expr: sum([INSTANCE_LABEL], series(BACKEND_METRICS.processResidentMemory, BACKEND_JOB)), legend: `{{${INSTANCE_LABEL}}}` }],
             }),
             timeseriesPanel({
                 title: "CPU", unit: "percentunit", width: 8,
                 description: "CPU seconds per second per replica: 1 is one full core.",
-                queries: [{ expr: sum(["instance"], rate(series(BACKEND_METRICS.processCpuSeconds, BACKEND_JOB))), legend: "{{instance}}" }],
+                queries: [{ expr: sum([INSTANCE_LABEL], rate(series(BACKEND_METRICS.processCpuSeconds, BACKEND_JOB))), legend: `{{${INSTANCE_LABEL}}}` }],
             }),
         ],
     };

@@ -5,9 +5,9 @@ import { BACKUP_METRICS, JOBS } from "../../metrics";
 import { THRESHOLDS } from "../../prometheus/rules";
 import { BoardSpec, DASHBOARD_UIDS } from "../board";
 import { statPanel, timeseriesPanel } from "../panels";
-import { eq, EXPORTER_LABELS, increase, max, series, sum } from "../promql";
+import { EXPORTER_LABELS, increase, max, series, sum, jobIs } from "../promql";
 
-const job = eq("job", JOBS.backup);
+const job = jobIs(JOBS.backup);
 const sinceSuccess = `${max([], series(BACKUP_METRICS.clock, job))} - ${max([], series(BACKUP_METRICS.lastSuccessTimestamp, job))}`;
 const sinceFailure = `${max([], series(BACKUP_METRICS.clock, job))} - ${max([], series(BACKUP_METRICS.lastFailureTimestamp, job))}`;
 /** Counters are summed over a day: backups run daily, so per-second rates would read as 0. */

@@ -2,9 +2,9 @@
 import { JOBS, NGINX_METRICS } from "../../metrics";
 import { BoardSpec, DASHBOARD_UIDS } from "../board";
 import { statPanel, timeseriesPanel } from "../panels";
-import { eq, min, rate, series, sum } from "../promql";
+import { min, rate, series, sum, jobIs } from "../promql";
 
-const nginx = eq("job", JOBS.nginx);
+const nginx = jobIs(JOBS.nginx);
 const requests = sum([], rate(series(NGINX_METRICS.httpRequests, nginx)));
 const active = sum([], series(NGINX_METRICS.connectionsActive, nginx));
 

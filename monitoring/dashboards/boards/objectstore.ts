@@ -4,9 +4,9 @@
 import { JOBS, OBJECTSTORE_METRICS, UP } from "../../metrics";
 import { BoardSpec, DASHBOARD_UIDS } from "../board";
 import { statPanel, timeseriesPanel } from "../panels";
-import { eq, EXPORTER_LABELS, min, quantile, rate, series, sum } from "../promql";
+import { EXPORTER_LABELS, min, quantile, rate, series, sum, jobIs } from "../promql";
 
-const store = eq("job", JOBS.objectstore);
+const store = jobIs(JOBS.objectstore);
 const action = EXPORTER_LABELS.seaweedType;
 
 export function objectstore(): BoardSpec {

@@ -4,7 +4,7 @@ import { CONTAINER_METRICS, CONTAINER_SERVICE_LABEL, NODE_METRICS, UP } from "..
 import { THRESHOLDS } from "../../prometheus/rules";
 import { BoardSpec, DASHBOARD_UIDS } from "../board";
 import { statPanel, timeseriesPanel } from "../panels";
-import { changes, EXPORTER_LABELS, max, ne, nre, orZero, PSEUDO_FILESYSTEMS, rate, ratio, series, sum } from "../promql";
+import { aggregate, changes, EXPORTER_LABELS, max, ne, nre, orZero, PSEUDO_FILESYSTEMS, rate, ratio, series, sum, JOB_LABEL } from "../promql";
 import { latencyQuantile, requestRate, serverErrorRatio } from "./api";
 
 const service = CONTAINER_SERVICE_LABEL;
@@ -21,7 +21,7 @@ export function overview(): BoardSpec {
             statPanel({ title: "Targets up", unit: "none", queries: [{ expr: sum([], series(UP)) }] }),
             statPanel({
                 title: "Targets down", unit: "none", redAt: 1,
-                queries: [{ expr: orZero(`count(${series(UP)} == 0)`) }],
+                queries: [{ expr: orZero(aggregate("count", [], `${series(UP)} == 0`)) }],
             }),
             statPanel({
                 title: "API 5xx ratio now", unit: "percentunit", redAt: THRESHOLDS.backendErrorRatio,
@@ -34,7 +34,7 @@ export function overview(): BoardSpec {
             timeseriesPanel({
                 title: "Targets up by job", unit: "none", min: 0,
                 description: "The number of targets of each job that answered their last scrape.",
-                queries: [{ expr: sum(["job"], series(UP)), legend: "{{job}}" }],
+                queries: [{ expr: sum([JOB_LABEL], series(UP)), legend: `{{${JOB_LABEL}}}` }],
             }),
             timeseriesPanel({
                 title: "API requests", unit: "reqps",

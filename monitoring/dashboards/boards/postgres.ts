@@ -4,9 +4,9 @@ import { JOBS, POSTGRES_METRICS } from "../../metrics";
 import { THRESHOLDS } from "../../prometheus/rules";
 import { BoardSpec, DASHBOARD_UIDS } from "../board";
 import { statPanel, timeseriesPanel } from "../panels";
-import { eq, EXPORTER_LABELS, max, min, rate, ratio, series, shareOf, sum } from "../promql";
+import { EXPORTER_LABELS, max, min, rate, ratio, series, shareOf, sum, jobIs } from "../promql";
 
-const pg = eq("job", JOBS.postgres);
+const pg = jobIs(JOBS.postgres);
 const connections = sum([], series(POSTGRES_METRICS.activityCount, pg));
 const maxConnections = max([], series(POSTGRES_METRICS.maxConnections, pg));
 const cacheHitRatio = shareOf(

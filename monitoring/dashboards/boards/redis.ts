@@ -4,9 +4,9 @@ import { JOBS, REDIS_METRICS } from "../../metrics";
 import { THRESHOLDS } from "../../prometheus/rules";
 import { BoardSpec, DASHBOARD_UIDS } from "../board";
 import { statPanel, timeseriesPanel } from "../panels";
-import { eq, max, min, rate, series, shareOf, sum } from "../promql";
+import { max, min, rate, series, shareOf, sum, jobIs } from "../promql";
 
-const redis = eq("job", JOBS.redis);
+const redis = jobIs(JOBS.redis);
 const hitRate = shareOf(
     sum([], rate(series(REDIS_METRICS.keyspaceHits, redis))),
     sum([], rate(series(REDIS_METRICS.keyspaceMisses, redis))),
