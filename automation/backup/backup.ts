@@ -4,6 +4,8 @@ import { promises as fsp } from 'fs';
 import { join } from 'path';
 import { ArchiveWriter } from './archive';
 import { BackupContext, encrypts, nowOf, Progress, sealing } from './context';
+import type { FailureReason } from './contract';
+import { tagStage } from './failureStage';
 import { ArchiveHeader, BackupKind, Component, FORMAT_VERSION, HEADER_ENTRY, Manifest, MANIFEST_ENTRY, OBJECT_PREFIX, POSTGRES_ENTRY, REDIS_ENTRY } from './manifest';
 import { archiveFileName } from './naming';
 import { objectsForArchive, PAX_ETAG, PAX_META, s3Client } from './objects';
@@ -73,9 +75,27 @@ export async function sealArchive(
 export async function backupUnlocked(ctx: BackupContext, opts: BackupOptions): Promise<BackupResult> {
   const started = Date.now();
   const components = [...new Set(opts.components)];
-  if (components.length === 0) throw new Error('nothing to back up: no components selected');
-  if (components.includes('postgres') && !ctx.postgres) throw new Error('component postgres requested but no postgres connection is configured');
-  if (components.includes('minio') && !ctx.s3) throw new Error('component minio requested but no S3 target is configured');
+  const config = (m: string): Error => tagStage(new Error(m), 'config');
+  if (components.length === 0) throw config('nothing to back up: no components selected');
+  if (components.includes('postgres') && !ctx.postgres) throw config('component postgres requested but no postgres connection is configured');
+  if (components.includes('minio') && !ctx.s3) throw config('component minio requested but no S3 target is configured');
+  if (components.includes('redis') && !ctx.redis) throw config('component redis requested but no redis target is configured');
+  // Where a failure is counted (FAILURE_REASONS); the archive's own writing is the rest.
+  let stage: FailureReason = 'archive';
+  try {
+    return await writeBackup(ctx, components, opts, started, (s) => (stage = s));
+  } catch (e) {
+    throw tagStage(e, stage);
+  }
+}
+
+async function writeBackup(
+  ctx: BackupContext,
+  components: readonly Component[],
+  opts: BackupOptions,
+  started: number,
+  enter: (stage: FailureReason) => void,
+): Promise<BackupResult> {
   await fsp.mkdir(ctx.backupDir, { recursive: true });
   const { file, createdAt } = await freeName(ctx, nowOf(ctx), encrypts(ctx));
   const path = join(ctx.backupDir, file);
@@ -94,6 +114,7 @@ export async function backupUnlocked(ctx: BackupContext, opts: BackupOptions): P
     // the objects, which halves its wall time. pg_dump needs the entry size up front, so it
     // spools; the objects stream straight from the bucket afterwards.
     if (components.includes('postgres') && ctx.postgres) {
+      enter('postgres');
       ctx.onProgress?.({ type: 'phase', phase: 'backup', detail: 'dumping postgres' });
       tools.pg_dump = await pgDumpVersion(ctx.postgres);
       const dumpSpool = join(work, POSTGRES_ENTRY);
@@ -103,6 +124,7 @@ export async function backupUnlocked(ctx: BackupContext, opts: BackupOptions): P
       await fsp.rm(dumpSpool, { force: true });
     }
     if (components.includes('minio') && ctx.s3) {
+      enter('objects');
       ctx.onProgress?.({ type: 'phase', phase: 'backup', detail: `copying objects from bucket ${ctx.s3.bucket}` });
       const client = s3Client(ctx.s3);
       for await (const o of objectsForArchive(client, ctx.s3.bucket)) {
@@ -114,12 +136,14 @@ export async function backupUnlocked(ctx: BackupContext, opts: BackupOptions): P
       }
     }
     if (components.includes('redis')) {
+      enter('redis');
       ctx.onProgress?.({ type: 'phase', phase: 'backup', detail: 'saving redis RDB' });
       const spool = join(work, REDIS_ENTRY);
       tools.redis = await redisRdb(ctx, spool);
       await writer.addFile(REDIS_ENTRY, spool);
       await fsp.rm(spool, { force: true });
     }
+    enter('archive');
     const { manifest, bytes } = await sealArchive(ctx, writer, path, header, { tools, rowCounts, objectCount, objectBytes });
     progress.done();
     return { file, path, bytes, manifest, durationMs: Date.now() - started };

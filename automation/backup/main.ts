@@ -1,5 +1,6 @@
 // Entry point inside the backup job container (compiled to dist/main.js: contract JOB_MAIN).
-//   main.js job                                   run the scheduler until SIGTERM; settle interrupted restores (settle.ts)
+//   main.js job                                   run the scheduler until SIGTERM; settle interrupted restores (settle.ts);
+//                                                 serve GET /metrics on BACKUP_METRICS_PORT (jobMetrics.ts)
 //   main.js backup [all|postgres|minio|redis]... [--remote]
 //   main.js verify <file>   restore <file> [--postgres-only|--minio-only] [--hooks stdio]
 //   main.js list [--remote]  prune [--dry-run]  status  recover [--hooks stdio]
@@ -12,14 +13,16 @@
 import { basename } from 'path';
 import { createInterface } from 'readline';
 import { Command } from 'commander';
-import { BackupContext } from './context';
+import { BackupContext, nowOf } from './context';
 import {
   BackupJobResult, fromEnv, HookName, HookReply, JOB_EXIT, JobCommand, JobEvent, JobResults, ListedArchive, parseComponents, StatusJobResult, VerifyJobResult,
 } from './contract';
 import { prune } from './prune';
 import { listRemote } from './remote';
 import { recoverInterrupted, restore, RestoreHooks } from './restore';
+import { JobMetrics } from './jobMetrics';
 import { readJournal } from './journal';
+import { MetricsServer, startMetricsServer } from './metricsServer';
 import { runBackup } from './run';
 import { startScheduler } from './scheduler';
 import { Settler } from './settle';
@@ -84,6 +87,21 @@ export async function main(argv: string[]): Promise<number> {
       onError: (e) => console.error(`${new Date().toISOString()} backup FAILED: ${e.message}`),
     });
     console.log(`backup job for stack ${c.ctx.stack}: schedule "${c.schedule}" (${c.timezone}), next run ${sched.nextRun()?.toISOString()}`);
+    // After the scheduler's first status write, so the first scrape already has firstStartedAt.
+    // A listener that cannot start is logged, not fatal: backups matter more than their metrics,
+    // and Prometheus reports the missing target (up == 0) by itself.
+    let metrics: MetricsServer | undefined;
+    if (s.metricsPort > 0) {
+      try {
+        metrics = await startMetricsServer(new JobMetrics({ backupDir: c.ctx.backupDir, now: () => nowOf(c.ctx) }), {
+          port: s.metricsPort,
+          onError: (e) => console.error(`${new Date().toISOString()} metrics: ${e.message}`),
+        });
+        console.log(`metrics on :${metrics.port}/metrics`);
+      } catch (e) {
+        console.error(`${new Date().toISOString()} metrics listener on :${s.metricsPort} FAILED: ${(e as Error).message}`);
+      }
+    }
     // At once, and every 2 s: an interrupted restore rolled back, the maintenance page it left
     // lifted, a deferred safety archive written (settle.ts).
     const socket = s.dockerSocket;
@@ -101,6 +119,7 @@ export async function main(argv: string[]): Promise<number> {
     await stopped;
     clearInterval(poll);
     sched.stop();
+    await metrics?.close();
   });
   program.command('backup').argument('[components...]').option('--remote').action(async (components: string[], o: { remote?: boolean }) => {
     const c = ctx();

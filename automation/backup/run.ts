@@ -3,12 +3,14 @@
 // so a failing job never deletes the archives it is failing to replace.
 import { backupUnlocked, BackupResult } from './backup';
 import { BackupContext, nowOf } from './context';
+import type { FailureReason } from './contract';
+import { stageOf } from './failureStage';
 import { BackupKind, Component } from './manifest';
 import { pruneUnlocked, PruneResult } from './prune';
 import { uploadToRemote } from './remote';
 import { RetentionPolicy } from './retention';
 import { recoverInterruptedUnlocked } from './restore';
-import { updateStatus } from './status';
+import { recordFailure, updateStatus } from './status';
 import { withLock } from './store';
 
 export interface RunOptions {
@@ -29,15 +31,17 @@ export async function runBackup(ctx: BackupContext, opts: RunOptions): Promise<R
   return withLock(ctx.backupDir, `${opts.kind} backup`, async () => {
     const at = nowOf(ctx).toISOString();
     let result: BackupResult;
+    let stage: FailureReason = 'recover';
     try {
       await recoverInterruptedUnlocked(ctx);
+      stage = 'archive';
       result = await backupUnlocked(ctx, { components: opts.components, kind: opts.kind });
     } catch (e) {
-      await updateStatus(ctx.backupDir, { lastFailure: { at, kind: opts.kind, reason: (e as Error).message } });
+      await recordFailure(ctx.backupDir, { at, kind: opts.kind, reason: (e as Error).message, stage: stageOf(e, stage) });
       throw e;
     }
     await updateStatus(ctx.backupDir, {
-      lastSuccess: { at, kind: opts.kind, file: result.file, bytes: result.bytes, durationMs: result.durationMs },
+      lastSuccess: { at, kind: opts.kind, file: result.file, bytes: result.bytes, objects: result.manifest.objectCount, durationMs: result.durationMs },
     });
     let remote: RunResult['remote'];
     if (opts.remote) {

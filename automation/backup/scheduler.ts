@@ -1,10 +1,12 @@
-// The long-running side of the job container: fires runBackup on the cron schedule and keeps
-// status.json's nextRun current. `protect` stops a slow run from overlapping the next one.
+// The long-running side of the job container: fires runBackup on the cron schedule, keeps
+// status.json's nextRun current and records, once, when the job first started (firstStartedAt).
+// `protect` stops a slow run from overlapping the next one.
 import { Cron } from 'croner';
 import type { BackupContext } from './context';
 import type { JobSettings } from './contract';
 import { runBackup, RunResult } from './run';
-import { updateStatus } from './status';
+import { nowOf } from './context';
+import { firstStart, updateStatus } from './status';
 
 export interface Scheduler {
   nextRun(): Date | null;
@@ -40,6 +42,7 @@ export async function startScheduler(s: SchedulerSettings, events: SchedulerEven
     }
   };
   job = new Cron(s.schedule, { timezone: s.timezone, protect: true }, tick);
-  await recordNext();
+  // firstStartedAt: what the metrics give as the last success until there is one (status.ts).
+  await updateStatus(s.ctx.backupDir, (cur) => ({ ...firstStart(cur, nowOf(s.ctx)), nextRun: job.nextRun()?.toISOString(), schedule: s.schedule, timezone: s.timezone }));
   return { nextRun: () => job.nextRun(), stop: () => job.stop() };
 }

@@ -7,7 +7,7 @@ import { BackupContext } from './context';
 import { readJournal } from './journal';
 import { finishPendingRestore, recoverInterruptedUnlocked } from './restore';
 import { liftMaintenance, SiteEngine } from './site';
-import { clearMaintenance, readMaintenance, updateStatus, writeMaintenance } from './status';
+import { clearMaintenance, readMaintenance, recordFailure, writeMaintenance } from './status';
 import { withLock } from './store';
 
 /**
@@ -101,7 +101,7 @@ export class Settler {
       const m = (e as Error).message;
       const min = this.rollback.failed();
       this.opts.log(`${this.stamp()} rolling back an interrupted restore FAILED (retry in ${min} min): ${m}`);
-      await updateStatus(dir, { lastFailure: { at: this.stamp(), kind: 'recover', reason: `rolling back the interrupted restore of ${archive}: ${m}` } }).catch(() => undefined);
+      await recordFailure(dir, { at: this.stamp(), kind: 'recover', stage: 'recover', reason: `rolling back the interrupted restore of ${archive}: ${m}` }).catch(() => undefined);
     }
   }
 
@@ -161,7 +161,7 @@ export class Settler {
       const m = (e as Error).message;
       const min = this.safety.failed();
       this.opts.log(`${this.stamp()} safety archive FAILED (retry in ${min} min): ${m}`);
-      await updateStatus(this.ctx.backupDir, { lastFailure: { at: this.stamp(), kind: 'safety', reason: `safety archive of the last restore: ${m}` } }).catch(() => undefined);
+      await recordFailure(this.ctx.backupDir, { at: this.stamp(), kind: 'safety', stage: 'safety', reason: `safety archive of the last restore: ${m}` }).catch(() => undefined);
     }
   }
 }

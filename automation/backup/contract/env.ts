@@ -1,6 +1,7 @@
 // The job container's environment, both ways: `toEnv` is what the program writes into the
 // container (components/backupJob.ts), `fromEnv` what the engine reads back (main.ts). The
 // defaults live here only. Errors name the variable, never its value.
+import { JOB_METRICS_PORT, METRICS_PORT_ENV } from './metrics';
 import { BACKUPS_DIR, DOCKER_SOCKET, isStackName, STACK_NAME_RULE } from './rules';
 import { Env, withSecretFiles } from './secretEnv';
 
@@ -25,6 +26,8 @@ export const JOB_DEFAULTS = {
   s3: { endPoint: 'minio', port: 9000, useSSL: false, bucket: 'imstack', region: 'us-east-1' },
   redisPort: 6379,
   remote: { port: 443, useSSL: true, region: 'us-east-1' },
+  /** The daemon's /metrics listener; 0 = off. */
+  metricsPort: JOB_METRICS_PORT,
 } as const;
 
 /** Key prefix of a stack's off-site copies when REMOTE_S3_PREFIX is not set. */
@@ -85,6 +88,8 @@ export interface JobSettings {
   readonly components: readonly Component[];
   /** The engine's socket, through which the daemon lifts a killed restore's maintenance page. */
   readonly dockerSocket: string;
+  /** The daemon's /metrics port (0.0.0.0); 0 when it serves none. */
+  readonly metricsPort: number;
 }
 
 /**
@@ -104,6 +109,11 @@ export interface JobEnvInput {
   readonly encrypt?: boolean;
   readonly redis?: { readonly host: string; readonly port?: number };
   readonly remote?: Partial<Omit<RemoteSettings, 'secretKey' | 'endPoint' | 'bucket' | 'accessKey'>> & Pick<RemoteSettings, 'endPoint' | 'bucket' | 'accessKey'>;
+  /**
+   * The daemon's /metrics port; 0 switches it off. Left out, no variable is written and the job
+   * listens on JOB_METRICS_PORT (so a stack deployed before the metrics sees no change).
+   */
+  readonly metricsPort?: number;
 }
 
 /** Why `name` cannot be a stack name, or undefined when it can. */
@@ -139,6 +149,10 @@ export function toEnv(s: JobEnvInput): string[] {
     );
     if (r.prefix !== undefined) env.push(['REMOTE_S3_PREFIX', r.prefix]);
   }
+  if (s.metricsPort !== undefined) {
+    if (!isPort(s.metricsPort, 0)) throw new Error(`metricsPort must be 0 (off) or a TCP port, not ${s.metricsPort}`);
+    env.push([METRICS_PORT_ENV, s.metricsPort]);
+  }
   return env.map(([k, v]) => `${k}=${v}`);
 }
 
@@ -154,6 +168,16 @@ function int(env: Env, name: string, dflt: number, min: number): number {
   if (raw === undefined || raw === '') return dflt;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min) throw new Error(`environment variable ${name} must be an integer >= ${min}`);
+  return n;
+}
+
+function isPort(n: number, min: number): boolean {
+  return Number.isInteger(n) && n >= min && n <= 65535;
+}
+
+function port(env: Env, name: string, dflt: number): number {
+  const n = int(env, name, dflt, 0);
+  if (!isPort(n, 0)) throw new Error(`environment variable ${name} must be 0 (off) or a TCP port`);
   return n;
 }
 
@@ -235,5 +259,6 @@ export function fromEnv(given: Env = process.env): JobSettings {
     retention: { retentionDays: int(env, 'RETENTION_DAYS', d.retentionDays, 0), keepLast: int(env, 'KEEP_LAST', d.keepLast, 1) },
     components: parseComponents(str(env, 'BACKUP_COMPONENTS', d.components.join(','))),
     dockerSocket: str(env, 'DOCKER_SOCKET', DOCKER_SOCKET),
+    metricsPort: port(env, METRICS_PORT_ENV, d.metricsPort),
   };
 }

@@ -1,6 +1,7 @@
 // What the job says on stdout with --json: one JSON event per line, the last one a result or
 // an error; and what each command's result holds. imctl's job client parses exactly these.
 import type { Component } from './env';
+import type { FailureReason, RestoreOutcome } from './metrics';
 
 export type ProgressEvent =
   | { readonly type: 'phase'; readonly phase: string; readonly detail?: string }
@@ -101,8 +102,12 @@ export interface JobRunRecord {
   readonly kind?: string;
   readonly file?: string;
   readonly bytes?: number;
+  /** Objects in the archive (successes written since the metrics). */
+  readonly objects?: number;
   readonly durationMs?: number;
   readonly reason?: string;
+  /** Where a failure stopped (failures since the metrics). */
+  readonly stage?: FailureReason;
 }
 
 /** Why a restore put the site in maintenance (maintenance.json in the backups volume). */
@@ -120,6 +125,11 @@ export interface StatusJobResult {
   readonly nextRun?: string;
   readonly schedule?: string;
   readonly timezone?: string;
+  /** When the job daemon first started on this volume (the metrics' last success until there is one). */
+  readonly firstStartedAt?: string;
+  /** Failed runs by stage and restores by outcome, since the volume was created (the metrics' counters). */
+  readonly failures?: Partial<Record<FailureReason, number>>;
+  readonly restores?: Partial<Record<RestoreOutcome, number>>;
   /** A restore's journal: in progress, interrupted, or (committed) its safety archive still to be written. */
   readonly restoring?: RestoreProgress;
   readonly maintenance?: MaintenanceNote;

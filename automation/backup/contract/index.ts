@@ -7,3 +7,4 @@ export * from './events';
 export * from './exitCodes';
 export * from './rules';
 export * from './secretEnv';
+export * from './metrics';

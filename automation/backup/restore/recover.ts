@@ -8,6 +8,7 @@ import { removeStaleIncoming } from '../incoming';
 import { clearJournal, readJournal, RestoreJournal } from '../journal';
 import { databaseExists, dropDatabase } from '../postgres';
 import { writeSafetyArchive } from '../safety';
+import { recordRestore } from '../status';
 import { LockBusyError, SAFETY_LOCK, WORK_DIR, withLock } from '../store';
 import { STEPS } from './steps';
 import { noHooks, RESTORE_WORK, RestoreHooks } from './types';
@@ -44,7 +45,12 @@ export async function recoverInterruptedUnlocked(ctx: BackupContext, hooks: Rest
   ctx.onProgress?.({ type: 'phase', phase: 'recover', detail: `resolving ${j.phase === 'committed' ? 'the safety archive of' : 'an interrupted'} restore of ${j.archive} (phase ${j.phase})` });
   await resolveJournal(ctx, j);
   await clearJournal(ctx.backupDir);
-  if (j.phase !== 'committed') await hooks.leaveMaintenance();
+  if (j.phase !== 'committed') {
+    // A restore killed (or whose own rollback failed) before its commit: it is counted now,
+    // once, as it is rolled back. A committed one was counted by restore() as ok.
+    await recordRestore(ctx.backupDir, 'rolled_back').catch(() => undefined);
+    await hooks.leaveMaintenance();
+  }
   return j;
 }
 

@@ -9,15 +9,20 @@ import { readJournal } from '../../../automation/backup/journal';
 import { s3Client } from '../../../automation/backup/objects';
 import { PROBE_PREFIX, restore, RestoreRefused } from '../../../automation/backup/restore';
 import { runBackup } from '../../../automation/backup/run';
+import { STATUS_FILE } from '../../../automation/backup/contract';
 import { readStatus } from '../../../automation/backup/status';
 import { Env, missingPgReason, skipOrFail, startEnv } from './support/env';
 import { fingerprint, fingerprintDb, fingerprintObjects, mutate, pgClient, seed } from './support/fixture';
 
-/** Every file and folder in the backups volume with its size and modification time. */
+/**
+ * Every file and folder in the backups volume with its size and modification time, but
+ * status.json, where the refusal is counted (compared on its own below).
+ */
 async function volume(dir: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (d: string): Promise<void> => {
     for (const name of (await fsp.readdir(d)).sort()) {
+      if (d === dir && name === STATUS_FILE) continue;
       const p = join(d, name);
       const st = await fsp.stat(p);
       out.push(`${relative(dir, p)} ${st.isDirectory() ? 'dir' : st.size} ${st.mtimeMs}`);
@@ -88,10 +93,11 @@ describe('restore pre-flight: the target must take the archive objects', functio
     // No journal, no maintenance record, no safety copy, no work folder: the volume is as it was.
     assert.deepEqual(await volume(c.backupDir), files);
     assert.equal(await readJournal(c.backupDir), undefined);
-    assert.deepEqual(await readStatus(c.backupDir), status);
+    // The one change: the restores counter's "refused" (the job's metrics, issue 14).
+    assert.deepEqual(await readStatus(c.backupDir), { ...status, restores: { ...status.restores, refused: (status.restores?.refused ?? 0) + 1 } });
   }
 
-  it('a missing bucket: refused, naming the bucket; database, bucket, backups volume and status unchanged', async () => {
+  it('a missing bucket: refused, naming the bucket; database, bucket, backups volume unchanged, status only counting the refusal', async () => {
     const noBucket: BackupContext = { ...ctx, s3: { ...env.s3.target, bucket: 'no-such-bucket' } };
     await refusedUntouched(noBucket, 'bucket-missing', /^the object store has no bucket "no-such-bucket": create it \(or fix objectStore\.bucket\) before restoring; nothing was changed$/);
     assert.equal(await s3Client(env.s3.target).bucketExists('no-such-bucket'), false, 'the restore does not create the bucket either');

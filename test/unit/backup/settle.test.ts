@@ -5,14 +5,17 @@
 import { strict as assert } from 'assert';
 import { ChildProcessWithoutNullStreams, spawn } from 'child_process';
 import { once } from 'events';
+import { get } from 'http';
+import { createServer } from 'net';
 import { join } from 'path';
 import { backup } from '../../../automation/backup/backup';
+import { BACKUP_METRICS, METRICS_PORT_ENV, RESTORE_LABEL } from '../../../automation/backup/contract';
 import type { BackupContext } from '../../../automation/backup/context';
 import { readJournal } from '../../../automation/backup/journal';
 import { restore } from '../../../automation/backup/restore';
 import { ENTER_SETTLE_MS, Settler } from '../../../automation/backup/settle';
 import { MAINTENANCE_FLAG } from '../../../automation/backup/site';
-import { readMaintenance, writeMaintenance } from '../../../automation/backup/status';
+import { readMaintenance, readStatus, writeMaintenance } from '../../../automation/backup/status';
 import { listLocal } from '../../../automation/backup/store';
 import { Env, missingPgReason, skipOrFail, startEnv } from './support/env';
 import { fingerprint, mutate, seed } from './support/fixture';
@@ -30,7 +33,28 @@ function jobEnv(ctx: BackupContext): NodeJS.ProcessEnv {
     STACK: ctx.stack, BACKUP_DIR: ctx.backupDir, BACKUP_KEY: ctx.backupKey ?? '',
     PGHOST: pg.host, PGPORT: String(pg.port), PGUSER: pg.user, PGPASSWORD: pg.password, PGDATABASE: pg.database, PG_BIN_DIR: pg.binDir ?? '',
     S3_ENDPOINT: s3.endPoint, S3_PORT: String(s3.port), S3_USE_SSL: 'false', S3_ACCESS_KEY: s3.accessKey, S3_SECRET_KEY: s3.secretKey, S3_BUCKET: s3.bucket,
+    // The daemon's listener stays off unless a test gives it a port of its own.
+    [METRICS_PORT_ENV]: '0',
   };
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
+  const { port } = srv.address() as { port: number };
+  await new Promise<void>((res) => srv.close(() => res()));
+  return port;
+}
+
+function scrape(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path: '/metrics', timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`status ${res.statusCode}: ${body}`))));
+    }).on('error', reject);
+  });
 }
 
 /**
@@ -144,8 +168,12 @@ describe('the job daemon settles a killed restore by itself (settle.ts)', functi
     assert.equal((await readJournal(ctx.backupDir))?.phase, 'prepared');
     const started = Date.now();
     // Scheduled far away: only the start-up can resolve it. No socket: the page is reported, not lifted.
-    const job = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', MAIN, 'job'], { env: { ...jobEnv(ctx), BACKUP_SCHEDULE: '0 2 1 1 *', DOCKER_SOCKET: join(ctx.backupDir, 'no-such.sock') } });
+    const port = await freePort();
+    const job = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', MAIN, 'job'], {
+      env: { ...jobEnv(ctx), BACKUP_SCHEDULE: '0 2 1 1 *', DOCKER_SOCKET: join(ctx.backupDir, 'no-such.sock'), [METRICS_PORT_ENV]: String(port) },
+    });
     let out = '';
+    let exitCode: number | null = null;
     job.stdout.on('data', (c: Buffer) => (out += c.toString()));
     job.stderr.on('data', (c: Buffer) => (out += c.toString()));
     try {
@@ -157,10 +185,20 @@ describe('the job daemon settles a killed restore by itself (settle.ts)', functi
       for (let i = 0; i < 100 && !/no Docker socket to lift it/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
       assert.match(out, /no Docker socket at .*no-such\.sock/);
       assert.match(out, /the site is still in maintenance \(restore of .*\) and this container has no Docker socket to lift it/);
+      // The daemon counted the rollback in status.json, and its own /metrics shows it (issue 14).
+      assert.equal((await readStatus(ctx.backupDir)).restores?.rolled_back, 1);
+      assert.match(out, new RegExp(`metrics on :${port}/metrics`));
+      const text = await scrape(port);
+      assert.match(text, new RegExp(`^${BACKUP_METRICS.restores}\\{${RESTORE_LABEL}="rolled_back"\\} 1$`, 'm'), text);
+      assert.match(text, new RegExp(`^${BACKUP_METRICS.statusReadable} 1$`, 'm'));
+      // No backup ran through the scheduler yet: the last success is when the daemon first started.
+      const first = Date.parse((await readStatus(ctx.backupDir)).firstStartedAt ?? '') / 1000;
+      assert.match(text, new RegExp(`^${BACKUP_METRICS.lastSuccessTimestamp} ${first}$`, 'm'));
     } finally {
       job.kill('SIGTERM');
-      await once(job, 'exit');
+      [exitCode] = (await once(job, 'exit')) as [number | null];
     }
+    assert.equal(exitCode, 0, `the daemon stops cleanly on SIGTERM, its listener closed: ${out}`);
     await restore(ctx, b.file); // back to the seeded state for the next test
   });
 
