@@ -80,15 +80,17 @@ func main() {
 	if len(enabledMetrics) > 0 {
 		included = enabledMetrics
 	}
+	// The lists are split as upstream does: "" is [""], which the raw factory reads as "no prefixes"
+	// (it indexes [0] under -docker_only and panics on an empty slice).
 	mgr, err := manager.New(memory.New(*storageDuration, nil), sysfs.NewRealSysFs(), manager.HousekeepingConfigFlags,
-		included, splitList(*rawCgroupPrefixes), splitList(*envWhitelist), "", 0)
+		included, strings.Split(*rawCgroupPrefixes, ","), strings.Split(*envWhitelist, ","), "", 0)
 	if err != nil {
 		klog.Fatalf("Failed to create a manager: %s", err)
 	}
 
 	labels := metrics.DefaultContainerLabels
 	if !*storeLabels {
-		labels = metrics.BaseContainerLabels(splitList(*whitelistedLabels))
+		labels = metrics.BaseContainerLabels(strings.Split(*whitelistedLabels, ","))
 	}
 	machine := metrics.NewPrometheusMachineCollector(mgr, included)
 	goCollector := collectors.NewGoCollector()
@@ -121,11 +123,4 @@ func main() {
 	addr := fmt.Sprintf("%s:%d", *listenIP, *port)
 	klog.V(1).Infof("Starting cAdvisor version: %s-%s on %s", version.Info["version"], version.Info["revision"], addr)
 	klog.Fatal(http.ListenAndServe(addr, mux))
-}
-
-func splitList(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, ",")
 }

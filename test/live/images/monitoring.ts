@@ -173,7 +173,7 @@ async function atomically(target: string, make: (tmp: string) => Promise<void>):
 
 interface Deb { readonly pkg: string; readonly version: string; readonly file: string; readonly root: string; readonly sha256: string }
 
-/** apt's candidate version, or undefined when apt has no lists (then the newest cached .deb is used). */
+/** apt's candidate version, or undefined when apt has no lists. */
 async function candidateVersion(pkg: string): Promise<string | undefined> {
   try {
     const out = await run('apt-cache', ['show', '--no-all-versions', pkg]);
@@ -189,22 +189,27 @@ function cachedDebs(pkg: string): string[] {
   return fs.readdirSync(DEB_DIR).filter((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb')).sort();
 }
 
+/**
+ * The package's .deb: the cached one when there is one (asking apt costs seconds per package on
+ * this machine, and a warm run should only hash), else apt's candidate, downloaded into the cache.
+ * Remove the cached file to take a newer candidate.
+ */
 async function ensureDeb(pkg: string, log: Log): Promise<Deb> {
   fs.mkdirSync(DEB_DIR, { recursive: true });
-  const version = await candidateVersion(pkg);
-  let file = version ? cachedDebs(pkg).find((f) => f.startsWith(`${pkg}_${version.replace(/:/g, '%3a')}_`)) : undefined;
+  let file = cachedDebs(pkg).at(-1);
+  const version = file ? undefined : await candidateVersion(pkg);
   if (!file && version) {
     log(`apt-get download ${pkg}=${version} -> ${DEB_DIR}`);
-    const dl = path.join(DEB_DIR, `.dl-${process.pid}-${pkg}`);
-    await atomically(dl, async (tmp) => {
-      fs.mkdirSync(tmp);
+    // Into a private folder first: a concurrent builder sees the whole file or none.
+    const tmp = fs.mkdtempSync(path.join(DEB_DIR, `.dl-${pkg}-`));
+    try {
       await run('apt-get', ['download', `${pkg}=${version}`], { cwd: tmp });
       for (const f of fs.readdirSync(tmp)) fs.renameSync(path.join(tmp, f), path.join(DEB_DIR, f));
-    });
-    fs.rmSync(dl, { recursive: true, force: true });
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
     file = cachedDebs(pkg).find((f) => f.startsWith(`${pkg}_${version.replace(/:/g, '%3a')}_`));
   }
-  file ??= cachedDebs(pkg).at(-1);
   if (!file) throw new Error(`no ${pkg} .deb in ${DEB_DIR} and apt knows no candidate: run apt-get update`);
   const abs = path.join(DEB_DIR, file);
   const root = path.join(DEB_DIR, 'unpacked', file.replace(/\.deb$/, ''));
