@@ -18,6 +18,7 @@ import { freePort, missingBinaries, startPostgres, startRedis, startS3 } from '.
 import type { SharedServices } from '../test/support/shared';
 import { cpuMillis, loadAverage } from './support/host';
 import { keepAliveTarget, mergeLoad, runLoad, type LoadResult, type RequestSpec, type Target, type Workload } from './support/load';
+import { metricsMicroCost } from './support/microcost';
 import { Scraper } from './support/scraper';
 import { median, percentile } from './support/stats';
 
@@ -258,6 +259,13 @@ async function main(): Promise<void> {
     for (const [route, v] of Object.entries(perRoute)) {
       console.log(`${route.padEnd(38)} | ${f(v.p50Ratio, 3, 7)} ${f(v.p99Ratio, 3, 8)} | ${f(v.p50WithMs, 2, 7)} ${f(v.p99WithMs)} | ${f(v.p50WithoutMs, 2, 7)} ${f(v.p99WithoutMs)}`);
     }
+    // After the load, so that its default process metrics never ran in the load generator.
+    const labelSets = routes.map((key) => {
+      const [method, route] = key.split(' ');
+      return { method, route, status: method === 'POST' ? '201' : '200' };
+    });
+    const micro = await metricsMicroCost(labelSets);
+    const bCpuUs = median(rounds.map((r) => summary(r.without).cpuUsPerRequest));
     const loadAfter = loadAverage();
     const overhead = (x: number) => `${((x - 1) * 100).toFixed(1)} %`;
     console.log(`\nmedian over ${rounds.length} rounds, A / B (${opts.control ? 'control: both without metrics' : 'with / without metrics'}):`);
@@ -265,6 +273,10 @@ async function main(): Promise<void> {
     console.log(`  p50 ${result.p50Ratio.toFixed(3)} (${overhead(result.p50Ratio)}), CPU per request ${result.cpuPerRequestRatio.toFixed(3)} (${overhead(result.cpuPerRequestRatio)}), throughput ${result.throughputRatio.toFixed(3)}`);
     const scrapeP50 = percentile(scraper?.ms ?? [], 50);
     if (scraper) console.log(`  /metrics: ${scraper.count} scrapes (${scraper.failures} failed), ${scraper.bytes} bytes, p50 ${scrapeP50.toFixed(2)} ms; the histogram observed ${observedAfter - observedBefore} of the ${sentToA} measured requests sent to A`);
+    console.log(
+      `  in-process cost: observe() ${micro.observeUs.toFixed(2)} µs per request (${((100 * micro.observeUs) / bCpuUs).toFixed(3)} % of B's ${bCpuUs.toFixed(0)} µs CPU per request); ` +
+        `serialising /metrics ${micro.serialiseMs.toFixed(2)} ms (${micro.bytes} bytes), ${((100 * micro.serialiseMs) / opts.scrapeMs).toFixed(2)} % of one core at this run's interval`,
+    );
     console.log(`  errors: ${errors}${firstError ? ` (first: ${firstError})` : ''}; load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}`);
     console.log(
       JSON.stringify({
@@ -277,6 +289,7 @@ async function main(): Promise<void> {
         scrapes: scraper ? { count: scraper.count, failures: scraper.failures, bytes: scraper.bytes, p50Ms: scrapeP50 } : null,
         observed: scraper ? observedAfter - observedBefore : null,
         sentToWith: sentToA,
+        microCost: { ...micro, withoutCpuUsPerRequest: bCpuUs },
         errors,
         loadAverage: { before: loadBefore, after: loadAfter },
       }),
