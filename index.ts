@@ -29,3 +29,6 @@ export const adminDatabaseUrl = stack.adminDatabaseUrl;
 export const redisUrl = stack.redisUrl;
 export const s3Credentials = stack.s3Credentials;
 export const objectStore = stack.objectStore;
+export const grafanaAdminPassword = stack.grafanaAdminPassword;
+export const studioCredentials = stack.studioCredentials;
+export const monitoringUrls = stack.monitoringUrls;

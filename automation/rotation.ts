@@ -1,12 +1,14 @@
 // What each rotation target changes, so `imctl rotate` can say what will restart before it
 // does. The program keys each random.RandomPassword on config rotation.<name>.
 
-export const ROTATION_TARGETS = ['postgres', 'redis', 'minio', 'jwt', 'backup'] as const;
-export type RotationTarget = (typeof ROTATION_TARGETS)[number];
+// The targets are the catalogue's (the program keys its passwords on the same list).
+import { ROTATION_TARGETS, type RotationTarget } from '../catalogue';
+
+export { ROTATION_TARGETS, type RotationTarget };
 
 export const ROTATION_EFFECTS: Record<RotationTarget, string> = {
   postgres:
-    'new passwords for the postgres superuser and the imstack_app role; ALTER ROLE applies them inside the running postgres (no restart, data untouched); the backend replicas and the backup job are replaced to pick up the new DATABASE_URL',
+    'new passwords for the postgres superuser and the imstack_app role (and imstack_monitor, imstack_studio when monitoring or the admin UI is on); ALTER ROLE applies them inside the running postgres (no restart, data untouched); the backend replicas and the backup job are replaced to pick up the new DATABASE_URL',
   redis:
     'new requirepass: the redis container is replaced (its data stays in the redis volume, AOF on), then the backend replicas are replaced with the new REDIS_URL',
   minio:
@@ -15,6 +17,10 @@ export const ROTATION_EFFECTS: Record<RotationTarget, string> = {
     'new JWT signing secret: the backend replicas are replaced; the old secret stays accepted as JWT_SECRET_PREVIOUS (rotation.jwtPrevious), so signed-in users are not logged out',
   backup:
     'new backup encryption key: the backup job container is replaced; the previous key is kept (rotation.backupPrevious) so older archives stay restorable',
+  grafana:
+    'new Grafana admin password: the grafana container is replaced (it keeps no state of its own: dashboards and the datasource are provisioned); read it with imctl outputs --show-secrets',
+  studio:
+    'new password for the basic authentication in front of Studio: nginx is replaced with the new user file (a few seconds without the site); read it with imctl outputs --show-secrets',
 };
 
 export function configKey(target: RotationTarget): string {

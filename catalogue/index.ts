@@ -61,6 +61,13 @@ export function isCritical(name: string): boolean {
     return findService(name)?.critical === true;
 }
 
+/** Where Prometheus scrapes a service: its alias, metrics port and path (none without `metrics`). */
+export function metricsEndpoint(name: string): { host: string; port: number; metricsPath?: string } {
+    const row = service(name);
+    if (!row.metrics) throw new Error(`service ${name} has no metrics endpoint in the catalogue`);
+    return { host: aliasOf(name), port: row.metrics.port, ...(row.metrics.path ? { metricsPath: row.metrics.path } : {}) };
+}
+
 /** Position in TIERS; an unknown tier sorts after every known one. */
 export function tierRank(tier: string): number {
     const i = (TIERS as readonly string[]).indexOf(tier);
@@ -106,6 +113,7 @@ export function catalogueProblems(rows: readonly ServiceRow[]): string[] {
         if (r.port !== undefined && !(Number.isInteger(r.port) && r.port > 0 && r.port < 65536)) p(`port ${r.port} is not a TCP port`);
         if (r.routes.length > 0 && (r.port === undefined || r.alias?.network !== "edge")) p("nginx routes need a port and an alias on the edge network");
         if (r.lifecycle === "one-shot" && (r.alias || r.routes.length || r.critical || r.replicated)) p("a one-shot has no alias, routes, replicas or criticality");
+        if (r.metrics && !r.alias) p("a scraped service needs an alias to be scraped by");
         if (r.deferHealthWait && dependedOn.has(r.name)) p("deferHealthWait, but another service starts after it");
         for (const t of r.rotatedBy) if (!(ROTATION_TARGETS as readonly string[]).includes(t)) p(`unknown rotation target ${t}`);
         for (const v of r.secrets) if (!/^[A-Z][A-Z0-9_]*$/.test(v)) p(`secret variable ${v} must be upper case letters, digits and _`);

@@ -2,20 +2,23 @@
 // the nginx renderer all read these rows, so they must stay plain data.
 
 /**
- * Tiers in start order (stop is the reverse). A new tier is one more entry here; "monitoring" is
- * the planned one (DESIGN.md, Phase 2), started after the edge so it finds every target up.
+ * Tiers in start order (stop is the reverse). A new tier is one more entry here. "monitoring"
+ * starts after the edge so it finds every target up; "admin" (the database admin UI) last.
  */
-export const TIERS = ["data", "app", "edge", "monitoring"] as const;
+export const TIERS = ["data", "app", "edge", "monitoring", "admin"] as const;
 export type Tier = (typeof TIERS)[number];
 
-/** The stack's shared networks (components/networks.ts): data is internal, edge is nginx's. */
-export type NetworkName = "data" | "edge";
+/**
+ * The stack's shared networks (components/networks.ts): data is internal, edge is nginx's,
+ * monitoring (internal, only with `monitoring.enabled`) is where Prometheus scrapes its targets.
+ */
+export type NetworkName = "data" | "edge" | "monitoring";
 
 /**
  * Credentials with their own rotation value (`imstack:rotation.<name>`). `minio` keeps its name
  * for existing stacks and rotates the object store's generated keys on either local engine.
  */
-export const ROTATION_TARGETS = ["postgres", "redis", "minio", "jwt", "backup"] as const;
+export const ROTATION_TARGETS = ["postgres", "redis", "minio", "jwt", "backup", "grafana", "studio"] as const;
 export type RotationTarget = (typeof ROTATION_TARGETS)[number];
 
 /**
@@ -27,8 +30,12 @@ export type RotationTarget = (typeof ROTATION_TARGETS)[number];
  * - `assets`: content-hashed files, no rate limit, served during maintenance;
  * - `private-page`: pages with signed-in data, never cached;
  * - `page`: everything else: maintenance page, rate limit, plain proxy.
+ * - `tool`: an operator UI under its own path prefix (Grafana): rate limit, websockets, never
+ *   cached, served during maintenance (that is when it is needed), its own relaxed CSP;
+ * - `protected-tool`: the same behind nginx's basic authentication, for a UI with no login of
+ *   its own (Supabase Studio); the path prefix is stripped before proxying.
  */
-export type RouteProfile = "health" | "auth" | "api" | "websocket" | "assets" | "private-page" | "page";
+export type RouteProfile = "health" | "auth" | "api" | "websocket" | "assets" | "private-page" | "page" | "tool" | "protected-tool";
 
 export interface Route {
     /** The nginx location match, e.g. `/api/` or `= /ws`. */
@@ -75,4 +82,11 @@ export interface ServiceRow {
     readonly resources?: { readonly dev: ResourceDefaults; readonly prod: ResourceDefaults };
     /** The S3 API of a local object-store engine. */
     readonly provides?: "s3";
+    /**
+     * Where Prometheus scrapes it. With `monitoring.enabled` the service also joins the monitoring
+     * network under its alias (and `<alias>-<n>` per replica); `path` only when not /metrics.
+     */
+    readonly metrics?: { readonly port: number; readonly path?: string };
+    /** Deployed only when this switch of the stack config is on (otherwise always, per its component). */
+    readonly enabledBy?: "monitoring" | "adminUi" | "monitoring+tls";
 }

@@ -34,6 +34,8 @@ export interface AppTierArgs {
     readonly jwtSecret: pulumi.Input<string>;
     /** JWT secret before the last rotation (verification only). */
     readonly jwtSecretPrevious: pulumi.Input<string>;
+    /** Serve the backend's /metrics on its own port (`monitoring.enabled`). */
+    readonly metrics?: boolean;
 }
 
 /** Seconds the probe's own client waits, where it can be told; Docker's timeout (APP_HEALTHCHECK) bounds every check. */
@@ -104,6 +106,8 @@ export class AppTier extends pulumi.ComponentResource {
             `STORAGE_DRIVER=${args.backend.storageDriver}`,
             `UPLOAD_MAX_MB=${args.uploadMb}`,
             `LOG_LEVEL=${args.backend.logLevel}`,
+            // Its own listener, on the monitoring network only (never routed by nginx).
+            ...(args.metrics ? [`METRICS_PORT=${service("backend").metrics!.port}`] : []),
         ];
         // The backends run read-only, so their secret files come from a volume all replicas share.
         const files: SecretFile[] = [

@@ -36,6 +36,34 @@ export interface DataTierSecrets {
     readonly objectStoreAppSecretKey: pulumi.Input<string>;
     /** Secret key of the backup job's identity on a local object store. */
     readonly objectStoreBackupSecretKey: pulumi.Input<string>;
+    /** postgres_exporter's role and redis_exporter's ACL user, when monitoring is on. */
+    readonly monitoring?: { readonly postgresMonitorPassword: pulumi.Input<string>; readonly redisMonitorPassword: pulumi.Input<string> };
+    /** The admin UI's database role, when it is on. */
+    readonly adminUi?: { readonly postgresStudioPassword: pulumi.Input<string> };
+}
+
+/** redis_exporter's ACL user: INFO, CONFIG GET and the latency/slowlog reads, no key or data command. */
+export const REDIS_MONITOR_USER = "imstack-monitor";
+export const REDIS_MONITOR_ACL = "resetkeys resetchannels -@all +ping +info +config|get +client|list +client|info +cluster|info +slowlog +latency +memory|stats +dbsize +select";
+
+/**
+ * redis.conf. maxmemory is 80% of the container's limit with writes refused beyond it (Redis
+ * holds sessions and revocations: evicting them silently would be worse), so Redis answers
+ * errors and RedisMemoryHigh fires before the kernel kills the container.
+ */
+export function redisConf(password: string, memoryMb: number, monitorPassword?: string): string {
+    return [
+        "bind 0.0.0.0",
+        `port ${portOf("redis")}`,
+        "dir /data",
+        "appendonly yes",
+        "appendfsync everysec",
+        `maxmemory ${Math.floor(memoryMb * 0.8)}mb`,
+        "maxmemory-policy noeviction",
+        `requirepass ${password}`,
+        ...(monitorPassword === undefined ? [] : [`user ${REDIS_MONITOR_USER} on >${monitorPassword} ${REDIS_MONITOR_ACL}`]),
+        "",
+    ].join("\n");
 }
 
 export interface DataTierArgs {
@@ -107,18 +135,13 @@ export class DataTier extends pulumi.ComponentResource {
             containerId: this.postgres.id,
             adminPassword: secrets.postgresAdminPassword,
             appPassword: secrets.postgresAppPassword,
+            monitorPassword: secrets.monitoring?.postgresMonitorPassword,
+            studioPassword: secrets.adminUi?.postgresStudioPassword,
         }, { parent: this, dependsOn: [this.postgres] });
         this.postgresRoles = roles;
 
-        const redisConf = pulumi.secret(pulumi.output(secrets.redisPassword).apply((pw) => [
-            "bind 0.0.0.0",
-            `port ${portOf("redis")}`,
-            "dir /data",
-            "appendonly yes",
-            "appendfsync everysec",
-            `requirepass ${pw}`,
-            "",
-        ].join("\n")));
+        const redisConfText = pulumi.secret(pulumi.all([secrets.redisPassword, secrets.monitoring?.redisMonitorPassword])
+            .apply(([pw, monitor]) => redisConf(pw, args.resources.redis.memoryMb, monitor)));
         this.redis = serviceContainer(`${name}-redis`, {
             ...common,
             service: "redis",
@@ -127,7 +150,7 @@ export class DataTier extends pulumi.ComponentResource {
             // The password lives in an uploaded config file, not in the process arguments or the
             // environment; redis-server reads it as the redis user.
             command: ["redis-server", REDIS_CONF],
-            uploads: [{ file: REDIS_CONF, content: redisConf, permissions: "0400", owner: String(REDIS_UID), group: String(REDIS_UID) }],
+            uploads: [{ file: REDIS_CONF, content: redisConfText, permissions: "0400", owner: String(REDIS_UID), group: String(REDIS_UID) }],
             volumes: [{ volumeName: this.volumes.redis.name, containerPath: "/data" }],
             // The check runs as root and hands redis-cli the password from the config, in its
             // own environment only.
@@ -141,6 +164,7 @@ export class DataTier extends pulumi.ComponentResource {
             name,
             parent: this,
             dataNetwork: p.networks.data,
+            placement: p,
             resources: engine === "minio" ? args.resources.minio : args.resources.seaweedfs,
             protectVolume: args.protectVolumes,
             healthTimeoutSeconds: p.healthTimeoutSeconds,

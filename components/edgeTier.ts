@@ -4,7 +4,7 @@ import { LimitsConfig, PortsConfig, ResourceLimits } from "./config";
 import { pulledImage } from "./images";
 import { MAINTENANCE_DIR } from "../automation/backup/contract";
 import { portOf, service } from "../catalogue";
-import { renderNginx, RoutedUpstream } from "../nginx/render";
+import { htpasswdPath, protectedServices, renderNginx, RoutedUpstream } from "../nginx/render";
 import { Placement, rowNetworks } from "./placement";
 import { healthcheck, serviceContainer } from "./service";
 
@@ -34,8 +34,13 @@ export interface EdgeTierArgs {
     readonly resources: ResourceLimits;
     /** The app containers nginx fronts. */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+    /** Serve stub_status on the internal listener for the nginx exporter (monitoring on). */
+    readonly stubStatus?: boolean;
+    /** Basic-auth user files by service, for each upstream with a `protected-tool` route (secret). */
+    readonly htpasswd?: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
+const CONF_DIR = "/etc/nginx/imstack";
 const CERT_PATH = "/etc/nginx/tls/cert.pem";
 const KEY_PATH = "/etc/nginx/tls/key.pem";
 
@@ -55,14 +60,20 @@ export class EdgeTier extends pulumi.ComponentResource {
             burst: args.limits.burst,
             authRequestsPerMinute: args.limits.authRequestsPerMinute,
             tls: args.tls ? { certPath: CERT_PATH, keyPath: KEY_PATH } : undefined,
-            confDir: "/etc/nginx/imstack",
+            confDir: CONF_DIR,
+            stubStatus: args.stubStatus,
         });
+        const missing = protectedServices(args.upstreams).filter((svc) => args.htpasswd?.[svc] === undefined);
+        if (missing.length) throw new Error(`EdgeTier: no basic-auth user file for ${missing.join(", ")}, whose route needs one`);
         this.nginxConf = rendered.files["/etc/nginx/nginx.conf"];
         const uploads: pulumi.Input<docker.types.input.ContainerUpload>[] = Object.entries(rendered.files)
             .sort(([a], [b]) => a.localeCompare(b))
             .map(([file, content]) => ({ file, content }));
         // The restore flow drops its maintenance flag into this folder with docker exec.
         uploads.push({ file: `${MAINTENANCE_DIR}/README`, content: "touch 'on' here to serve the maintenance page\n" });
+        for (const svc of protectedServices(args.upstreams)) {
+            uploads.push({ file: htpasswdPath(CONF_DIR, svc), content: pulumi.secret(args.htpasswd![svc]) });
+        }
         if (args.tls) {
             uploads.push({ file: CERT_PATH, content: args.tls.cert });
             uploads.push({ file: KEY_PATH, content: pulumi.secret(args.tls.key) });

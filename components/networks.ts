@@ -5,6 +5,8 @@ import { objectLabels, resourcePrefix } from "./naming";
 export interface StackNetworksArgs {
     /** Stack name, used in network names and labels. */
     readonly stack: string;
+    /** Create the internal monitoring network (`monitoring.enabled`). */
+    readonly monitoring?: boolean;
 }
 
 /**
@@ -16,6 +18,8 @@ export class StackNetworks extends pulumi.ComponentResource {
     public readonly data: docker.Network;
     /** Network of nginx, the frontends and the backends. */
     public readonly edge: docker.Network;
+    /** Internal network where Prometheus reaches the exporters and the scraped services; only with monitoring. */
+    public readonly monitoring?: docker.Network;
 
     constructor(name: string, args: StackNetworksArgs, opts?: pulumi.ComponentResourceOptions) {
         super("imstack:network:StackNetworks", name, {}, opts);
@@ -31,6 +35,14 @@ export class StackNetworks extends pulumi.ComponentResource {
             driver: "bridge",
             labels,
         }, { parent: this });
-        this.registerOutputs({ data: this.data.name, edge: this.edge.name });
+        if (args.monitoring) {
+            this.monitoring = new docker.Network(`${name}-monitoring`, {
+                name: `${resourcePrefix(args.stack)}-monitoring`,
+                driver: "bridge",
+                internal: true,
+                labels,
+            }, { parent: this });
+        }
+        this.registerOutputs({ data: this.data.name, edge: this.edge.name, monitoring: this.monitoring?.name });
     }
 }

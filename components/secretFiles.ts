@@ -19,6 +19,8 @@ export const SECRET_FILE_MODE = "0400";
 export interface SecretFile {
     /** The variable the image reads (`X`); the container gets `X_FILE` pointing at the file. */
     readonly variable: string;
+    /** The image's own suffix when it is not `_FILE` (Grafana reads `X__FILE`). */
+    readonly fileSuffix?: string;
     readonly value: pulumi.Input<string>;
 }
 
@@ -30,7 +32,7 @@ export function secretPath(variable: string): string {
 
 /** `X_FILE=/run/secrets/x` for each secret, for the container's envs. */
 export function secretFileEnvs(files: readonly SecretFile[]): string[] {
-    return files.map((f) => `${f.variable}_FILE=${secretPath(f.variable)}`);
+    return files.map((f) => `${f.variable}${f.fileSuffix ?? "_FILE"}=${secretPath(f.variable)}`);
 }
 
 /**

@@ -8,6 +8,28 @@ import { StackConfig } from "./config";
 export interface StackSecretsArgs {
     /** The rotation values from config (`imstack:rotation.*`). */
     readonly rotation: pulumi.Input<StackConfig["rotation"]>;
+    /** Generate the monitoring tier's credentials (`monitoring.enabled`). */
+    readonly monitoring?: boolean;
+    /** Generate the admin UI's credentials (`adminUi.enabled`). */
+    readonly adminUi?: boolean;
+}
+
+/** The monitoring tier's generated credentials. */
+export interface MonitoringSecrets {
+    /** postgres_exporter's `imstack_monitor` role (rotation.postgres). */
+    readonly postgresMonitorPassword: pulumi.Output<string>;
+    /** redis_exporter's ACL user (rotation.redis). */
+    readonly redisMonitorPassword: pulumi.Output<string>;
+    /** Grafana's `admin` (rotation.grafana). */
+    readonly grafanaAdminPassword: pulumi.Output<string>;
+}
+
+/** The admin UI's generated credentials. */
+export interface AdminUiSecrets {
+    /** postgres-meta's `imstack_studio` role (rotation.postgres). */
+    readonly postgresStudioPassword: pulumi.Output<string>;
+    /** nginx's basic authentication in front of Studio, user `admin` (rotation.studio). */
+    readonly studioPassword: pulumi.Output<string>;
 }
 
 /** Alphanumerics only: safe inside URLs, shell words, SQL literals and config files. */
@@ -35,6 +57,10 @@ export class StackSecrets extends pulumi.ComponentResource {
     public readonly backupKey: pulumi.Output<string>;
     /** Keys of earlier rotations, comma separated, so older archives stay restorable. */
     public readonly backupPreviousKeys: pulumi.Output<string>;
+    /** Only with `monitoring.enabled`. */
+    public readonly monitoring?: MonitoringSecrets;
+    /** Only with `adminUi.enabled`. */
+    public readonly adminUi?: AdminUiSecrets;
 
     constructor(name: string, args: StackSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("imstack:secrets:StackSecrets", name, {}, opts);
@@ -68,6 +94,20 @@ export class StackSecrets extends pulumi.ComponentResource {
         this.backupKey = derive(backupMaster, "backup", rotation.backup);
         this.backupPreviousKeys = pulumi.secret(pulumi.all([backupMaster, rotation.backupPrevious]).apply(([m, prev]) =>
             prev.map((l) => createHmac("sha256", m).update(`backup:${l}`).digest("hex")).join(",")));
+
+        if (args.monitoring) {
+            this.monitoring = {
+                postgresMonitorPassword: password("postgres-monitor", 32, rotation.postgres),
+                redisMonitorPassword: password("redis-monitor", 32, rotation.redis),
+                grafanaAdminPassword: password("grafana-admin", 32, rotation.grafana),
+            };
+        }
+        if (args.adminUi) {
+            this.adminUi = {
+                postgresStudioPassword: password("postgres-studio", 32, rotation.postgres),
+                studioPassword: password("studio", 32, rotation.studio),
+            };
+        }
 
         this.registerOutputs({});
     }

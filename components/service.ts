@@ -30,7 +30,11 @@ export interface ServiceContainerSpec {
     volumes?: docker.types.input.ContainerVolume[];
     uploads?: pulumi.Input<pulumi.Input<docker.types.input.ContainerUpload>[]>;
     secrets?: ServiceSecrets;
-    healthcheck: docker.types.input.ContainerHealthcheck;
+    /**
+     * null only for an image with no shell or client to probe with (a FROM-scratch exporter): it is
+     * then created without waiting for health, and Prometheus's `up` is its check.
+     */
+    healthcheck: docker.types.input.ContainerHealthcheck | null;
     resources: ResourceLimits;
     healthTimeoutSeconds: number;
     user?: string;
@@ -80,9 +84,9 @@ export function serviceContainer(
         volumes: volumes.length > 0 ? volumes : undefined,
         uploads,
         labels: pulumi.all(extra).apply((e) => labelList(imstackLabels(spec.stack, spec.service, spec.tier, e))),
-        healthcheck: spec.healthcheck,
+        healthcheck: spec.healthcheck ?? undefined,
         // Dependants are created only after this container reports healthy.
-        wait: true,
+        wait: spec.healthcheck !== null,
         waitTimeout: spec.healthTimeoutSeconds,
         restart: "unless-stopped",
         memory: spec.resources.memoryMb,

@@ -12,6 +12,9 @@ import { EdgeTier } from "./edgeTier";
 import { StackNetworks } from "./networks";
 import { Placement } from "./placement";
 import { StackSecrets } from "./secrets";
+import { AdminUi, htpasswdLine, STUDIO_USER } from "./adminUi";
+import { MonitoringTier } from "./monitoring/monitoringTier";
+import { switchedServices } from "./monitoring/settings";
 
 export interface ImStackArgs {
     /** The validated stack configuration. */
@@ -59,6 +62,12 @@ export class ImStack extends pulumi.ComponentResource {
     public readonly adminDatabaseUrl: pulumi.Output<string>;
     public readonly redisUrl: pulumi.Output<string>;
     public readonly s3Credentials: pulumi.Output<{ endpoint: string; port: number; bucket: string; accessKey: string; secretKey: string }>;
+    /** Grafana's generated `admin` password (a secret output), with monitoring on. */
+    public readonly grafanaAdminPassword?: pulumi.Output<string>;
+    /** The basic-auth user and password in front of Studio (a secret output), with the admin UI on. */
+    public readonly studioCredentials?: pulumi.Output<{ user: string; password: string }>;
+    /** Grafana's URL, and Prometheus's and Alertmanager's on 127.0.0.1 in dev (plain). */
+    public readonly monitoringUrls?: pulumi.Output<Record<string, string>>;
     /** The engine and where its S3 API answers, without credentials (a plain output). */
     public readonly objectStore: pulumi.Output<{ engine: string; endpoint: string; port: number; useSsl: boolean; region: string; bucket: string }>;
 
@@ -68,11 +77,11 @@ export class ImStack extends pulumi.ComponentResource {
         const readFile = args.readFile ?? ((p: string) => fs.readFileSync(p, "utf8"));
         const prod = c.environment === "prod";
 
-        const networks = new StackNetworks(`${name}-net`, { stack: c.stack }, { parent: this });
-        const secrets = new StackSecrets(`${name}-secrets`, { rotation: c.rotation }, { parent: this });
+        const networks = new StackNetworks(`${name}-net`, { stack: c.stack, monitoring: c.monitoring.enabled }, { parent: this });
+        const secrets = new StackSecrets(`${name}-secrets`, { rotation: c.rotation, monitoring: c.monitoring.enabled, adminUi: c.adminUi.enabled }, { parent: this });
         const placement: Placement = {
             stack: c.stack,
-            networks: { data: networks.data.name, edge: networks.edge.name },
+            networks: { data: networks.data.name, edge: networks.edge.name, ...(networks.monitoring ? { monitoring: networks.monitoring.name } : {}) },
             healthTimeoutSeconds: c.healthTimeoutSeconds,
             publish: c.publishServices,
             build: { projectDir: args.projectDir, nodeImage: c.images.node, buildArgs: c.buildArgs },
@@ -117,6 +126,7 @@ export class ImStack extends pulumi.ComponentResource {
             endpoints,
             jwtSecret: secrets.jwtSecret,
             jwtSecretPrevious: secrets.jwtSecretPrevious,
+            metrics: c.monitoring.enabled,
         }, { parent: this });
 
         // What each service's dependants wait for, by catalogue name, for the addons' startsAfter.
@@ -132,6 +142,7 @@ export class ImStack extends pulumi.ComponentResource {
         put("backend", app.backends);
         put("web", [app.web]);
         put("next", [app.next]);
+        const switched = switchedServices(c);
         const addonContainers: Record<string, pulumi.Output<string>[]> = {};
         const addonResources: pulumi.Resource[] = [];
         for (const addon of args.addons ?? ADDONS) {
@@ -151,11 +162,40 @@ export class ImStack extends pulumi.ComponentResource {
             domain: c.domain,
             ports: c.ports,
             limits: c.limits,
-            upstreams: catalogueUpstreams((svc) => deployed.has(svc)),
+            // The monitoring and admin services start after nginx, which resolves upstreams per request.
+            upstreams: catalogueUpstreams((svc) => deployed.has(svc) || switched.includes(svc)),
             tls,
             resources: c.resources.nginx,
             dependsOn: [app, ...addonResources],
+            stubStatus: c.monitoring.enabled,
+            htpasswd: secrets.adminUi ? { studio: pulumi.secret(secrets.adminUi.studioPassword.apply((pw) => htpasswdLine(STUDIO_USER, pw))) } : undefined,
         }, { parent: this });
+
+        const monitoring = secrets.monitoring ? new MonitoringTier(`${name}-monitoring`, {
+            placement,
+            config: c,
+            images: c.images,
+            ports: c.ports,
+            resources: c.resources,
+            receivers: c.monitoring.receivers.map((r) => r.kind === "webhook"
+                ? { ...r, ...(r.token !== undefined ? { token: pulumi.secret(r.token) } : {}) }
+                : { ...r, ...(r.password !== undefined ? { password: pulumi.secret(r.password) } : {}) }),
+            secrets: secrets.monitoring,
+            after: { postgres: [data.postgresRoles], redis: [data.redis], nginx: [edge.nginx] },
+        }, { parent: this }) : undefined;
+        const adminUi = secrets.adminUi ? new AdminUi(`${name}-admin`, {
+            placement,
+            images: c.images,
+            ports: c.ports,
+            resources: c.resources,
+            databasePassword: secrets.adminUi.postgresStudioPassword,
+            after: [data.postgresRoles],
+        }, { parent: this }) : undefined;
+        this.grafanaAdminPassword = secrets.monitoring ? pulumi.secret(secrets.monitoring.grafanaAdminPassword) : undefined;
+        this.studioCredentials = secrets.adminUi ? pulumi.secret(secrets.adminUi.studioPassword.apply((password) => ({ user: STUDIO_USER, password }))) : undefined;
+        this.monitoringUrls = monitoring
+            ? pulumi.all([monitoring.grafanaUrl, monitoring.localUrls]).apply(([grafana, local]): Record<string, string> => ({ grafana, ...local }))
+            : undefined;
 
         this.publicUrl = pulumi.output(c.publicUrl);
         this.urls = pulumi.output<Record<string, string>>({
@@ -176,6 +216,8 @@ export class ImStack extends pulumi.ComponentResource {
             ...(app.containerNames.next ? { next: pulumi.all(app.containerNames.next) } : {}),
             nginx: pulumi.all([edge.nginx.name]),
             ...Object.fromEntries(Object.entries(addonContainers).map(([svc, names]) => [svc, pulumi.all(names)])),
+            ...Object.fromEntries(Object.entries(monitoring?.containers ?? {}).map(([svc, ct]) => [svc, pulumi.all([ct.name])])),
+            ...(adminUi ? { "postgres-meta": pulumi.all([adminUi.postgresMeta.name]), studio: pulumi.all([adminUi.studio.name]) } : {}),
         });
         this.networks = pulumi.all([networks.data.name, networks.edge.name]).apply(([d, e]) => ({ data: d, edge: e }));
         this.volumes = pulumi.all({
@@ -190,6 +232,11 @@ export class ImStack extends pulumi.ComponentResource {
             endpoint: s3.host, port: s3.port, bucket: s3.bucket, accessKey, secretKey,
         })));
         this.objectStore = pulumi.output({ engine: c.objectStore.engine, endpoint: s3.host, port: s3.port, useSsl: s3.useSsl, region: s3.region, bucket: s3.bucket });
-        this.registerOutputs({ publicUrl: this.publicUrl, urls: this.urls, containers: this.containers });
+        this.registerOutputs({
+            publicUrl: this.publicUrl, urls: this.urls, containers: this.containers, networks: this.networks, volumes: this.volumes,
+            databaseUrl: this.databaseUrl, adminDatabaseUrl: this.adminDatabaseUrl, redisUrl: this.redisUrl,
+            s3Credentials: this.s3Credentials, objectStore: this.objectStore,
+            grafanaAdminPassword: this.grafanaAdminPassword, studioCredentials: this.studioCredentials, monitoringUrls: this.monitoringUrls,
+        });
     }
 }

@@ -1,7 +1,9 @@
 // The metric names every part of the monitoring tier agrees on: the scrape jobs and their
 // targets, our own metrics (backend, backup job) and the exporters' metrics the alert rules and
 // dashboards read. One place, so a renamed metric breaks the type check, not a dashboard.
-// Plain data: no Pulumi, no Docker (issue 14, "Scrape targets" of the shared design).
+// Plain data: no Pulumi, no Docker (issue 14, "Scrape targets" of the shared design). Hosts and
+// ports come from the service catalogue, the one place they are written.
+import { aliasOf, metricsEndpoint, portOf } from "../catalogue";
 
 /** Scrape job names, in the order prometheus.yml lists them. */
 export const JOBS = {
@@ -28,32 +30,35 @@ export interface TargetAddress {
 }
 
 /** The backend's separate metrics listener (`METRICS_PORT`); the app port 4000 never serves /metrics. */
-export const BACKEND_METRICS_PORT = 9464;
+export const BACKEND_METRICS_PORT = metricsEndpoint("backend").port;
 /** nginx's internal-only stub_status listener, read by the nginx exporter. */
-export const NGINX_STUB_STATUS = { host: "nginx", port: 8081, path: "/stub_status" } as const;
+export const NGINX_STUB_STATUS = { host: aliasOf("nginx"), port: 8081, path: "/stub_status" } as const;
 
-/** Fixed targets; backend (one per replica), objectstore (per engine) and tls (per domain) are below. */
+/**
+ * Fixed targets, from the catalogue rows (alias and metrics port); backend (one per replica),
+ * objectstore (per engine) and tls (per domain) are below. Prometheus scrapes itself on localhost.
+ */
 export const TARGETS = {
-    prometheus: { host: "localhost", port: 9090 },
-    alertmanager: { host: "alertmanager", port: 9093 },
-    backup: { host: "backup", port: 9477 },
-    postgres: { host: "postgres-exporter", port: 9187 },
-    redis: { host: "redis-exporter", port: 9121 },
-    nginx: { host: "nginx-exporter", port: 9113 },
-    containers: { host: "cadvisor", port: 8080 },
-    node: { host: "node-exporter", port: 9100 },
-    blackbox: { host: "blackbox-exporter", port: 9115 },
+    prometheus: { host: "localhost", port: portOf("prometheus") },
+    alertmanager: metricsEndpoint("alertmanager"),
+    backup: metricsEndpoint("backup"),
+    postgres: metricsEndpoint("postgres-exporter"),
+    redis: metricsEndpoint("redis-exporter"),
+    nginx: metricsEndpoint("nginx-exporter"),
+    containers: metricsEndpoint("cadvisor"),
+    node: metricsEndpoint("node-exporter"),
+    blackbox: { host: aliasOf("blackbox-exporter"), port: portOf("blackbox-exporter") },
 } as const satisfies Record<string, TargetAddress>;
 
 /** `backend-<n>:9464` for replica n (1-based, as the catalogue names replicas). */
 export function backendTarget(replica: number): TargetAddress {
-    return { host: `backend-${replica}`, port: BACKEND_METRICS_PORT };
+    return { host: `${aliasOf("backend")}-${replica}`, port: BACKEND_METRICS_PORT };
 }
 
 /** The object store's metrics endpoint per local engine; an external store is not scraped. */
 export const OBJECTSTORE_TARGETS = {
-    seaweedfs: { host: "seaweedfs", port: 9324 },
-    minio: { host: "minio", port: 9000, metricsPath: "/minio/v2/metrics/cluster" },
+    seaweedfs: metricsEndpoint("seaweedfs"),
+    minio: metricsEndpoint("minio"),
 } as const satisfies Record<string, TargetAddress>;
 
 /** Prometheus's own series for every target. */
@@ -83,21 +88,8 @@ export const DB_POOL_STATES = ["total", "idle", "waiting"] as const;
 export const S3_OPERATIONS = ["put", "get", "stat", "remove", "bucket_exists"] as const;
 export const S3_OUTCOMES = ["ok", "error"] as const;
 
-/** Ours, from the backup job daemon on :9477. */
-export const BACKUP_METRICS = {
-    lastSuccessTimestamp: "imstack_backup_last_success_timestamp_seconds",
-    lastDuration: "imstack_backup_last_duration_seconds",
-    lastBytes: "imstack_backup_last_bytes",
-    lastObjects: "imstack_backup_last_objects",
-    lastFailureTimestamp: "imstack_backup_last_failure_timestamp_seconds",
-    /** counter {reason} */
-    failures: "imstack_backup_failures_total",
-    /** counter {outcome="ok|rolled_back|refused"} */
-    restores: "imstack_restores_total",
-    /** The job's own now(): staleness is measured against it so tests can inject the clock. */
-    clock: "imstack_backup_clock_timestamp_seconds",
-} as const;
-export const RESTORE_OUTCOMES = ["ok", "rolled_back", "refused"] as const;
+/** Ours, from the backup job daemon: the job's contract owns them (its image is built from its folder alone). */
+export { BACKUP_METRICS, FAILURE_REASONS, RESTORE_OUTCOMES } from "../automation/backup/contract/metrics";
 
 /** postgres_exporter. */
 export const POSTGRES_METRICS = {

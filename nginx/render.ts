@@ -3,9 +3,10 @@
 // directives both have and no `user` line (the two images name their unprivileged user differently).
 import { MAINTENANCE_FLAG } from "../automation/backup/contract";
 import { API_REQUEST_LINE, ERRORS_ROOT, ERRORS_URI, errorHandling } from "./errors";
-import { routeLocations, RoutedUpstream } from "./routes";
+import { NGINX_STUB_STATUS } from "../monitoring/metrics";
+import { protectedServices, routeLocations, RoutedUpstream, toolPrefixes } from "./routes";
 
-export { catalogueUpstreams, RoutedUpstream } from "./routes";
+export { catalogueUpstreams, protectedServices, RoutedUpstream } from "./routes";
 
 export interface NginxSpec {
     serverName: string;
@@ -21,6 +22,8 @@ export interface NginxSpec {
     tls?: { certPath: string; keyPath: string };
     /** Directory holding snippets, relative paths in `files` are written under /etc/nginx. */
     confDir: string;
+    /** Serve stub_status on the internal-only listener for the nginx exporter (monitoring on). */
+    stubStatus?: boolean;
 }
 
 export interface RenderedNginx {
@@ -56,11 +59,22 @@ export const STRICT_SCRIPT_SRC = "script-src 'self'";
  * the admin app's routes.
  */
 export const NEXT_SCRIPT_SRC = "script-src 'self' 'unsafe-inline'";
+/**
+ * Grafana's and Studio's pages boot from inline scripts and Grafana's panels compile code at run
+ * time; neither lets the edge set nonces. Scoped to their path prefixes.
+ */
+export const TOOL_SCRIPT_SRC = "script-src 'self' 'unsafe-inline' 'unsafe-eval'";
+
+/** The basic-auth user file of a protected operator UI, inside the nginx container. */
+export function htpasswdPath(confDir: string, service: string): string {
+    return `${confDir}/htpasswd/${service}`;
+}
 
 /** Picks the CSP by the (possibly rewritten) URI, so error pages always get the strict one. */
 function cspMap(spec: NginxSpec): string {
     const lines = [`default "${csp(STRICT_SCRIPT_SRC)}";`];
     if (spec.upstreams.some((u) => u.service === "next")) lines.push(`"~^/next(/|$)" "${csp(NEXT_SCRIPT_SRC)}";`);
+    for (const prefix of toolPrefixes(spec.upstreams)) lines.push(`"~^${prefix}" "${csp(TOOL_SCRIPT_SRC)}";`);
     return `map $uri $imstack_csp {\n${indent(lines.join("\n"), 4)}\n}`;
 }
 
@@ -120,6 +134,7 @@ function serverLocations(spec: NginxSpec): string {
         location: (match, body) => location(match, body, spec),
         maintenance: maintenanceCheck(),
         proxy: `include ${spec.confDir}/snippets/proxy.conf;`,
+        htpasswd: (service) => htpasswdPath(spec.confDir, service),
     });
 }
 
@@ -166,6 +181,15 @@ export function renderNginx(spec: NginxSpec): RenderedNginx {
     } else {
         // IPv4 only: IPv6 is often disabled inside containers and `listen [::]` then fails to start.
         servers.push(serverBlock(spec, ["listen 80 default_server;"], false));
+    }
+    if (spec.stubStatus) {
+        // Never published: only the nginx exporter on the edge network reaches this port.
+        servers.push(`server {\n${indent([
+            `listen ${NGINX_STUB_STATUS.port};`,
+            "access_log off;",
+            `location = ${NGINX_STUB_STATUS.path} { stub_status; }`,
+            "location / { return 404; }",
+        ].join("\n"), 4)}\n}`);
     }
 
     const main = `# Rendered by imstack (nginx/render.ts). Do not edit in the container; change config and run up.

@@ -29,6 +29,8 @@ export interface LocationContext {
     readonly maintenance: string[];
     /** The proxy snippet include. */
     readonly proxy: string;
+    /** The basic-auth user file of a `protected-tool` service (EdgeTier writes it). */
+    htpasswd(service: string): string;
 }
 
 /** `$<service>_upstream`: the variable nginx resolves the upstream through. */
@@ -36,7 +38,9 @@ export function upstreamVariable(service: string): string {
     return `$${service.replace(/[^A-Za-z0-9]/g, "_")}_upstream`;
 }
 
-function body(profile: RouteProfile, upstream: string, c: LocationContext): string[] {
+const UPGRADE = ["proxy_set_header Upgrade $http_upgrade;", "proxy_set_header Connection $connection_upgrade;"];
+
+function body(profile: RouteProfile, upstream: string, c: LocationContext, service: string, location: string): string[] {
     const general = `limit_req zone=imstack_general burst=${c.burst} nodelay;`;
     switch (profile) {
         case "health": return [general, c.proxy, `proxy_pass http://${upstream}/health;`];
@@ -62,6 +66,21 @@ function body(profile: RouteProfile, upstream: string, c: LocationContext): stri
             "add_header Cache-Control \"no-store\" always;",
             `proxy_pass http://${upstream};`];
         case "page": return [...c.maintenance, general, c.proxy, `proxy_pass http://${upstream};`];
+        // Operator UIs stay up during maintenance: that is when they are needed.
+        case "tool": return [general, c.proxy, ...UPGRADE, "proxy_read_timeout 3600s;", `proxy_pass http://${upstream};`];
+        case "protected-tool": {
+            const prefix = location.replace(/^[=~^\s]+/, "");
+            if (!/^\/[a-z0-9-]+\/$/.test(prefix)) throw new Error(`${service}: a protected-tool route must be a plain prefix such as /studio/, got ${location}`);
+            return [general,
+                `auth_basic "imstack ${service}";`,
+                `auth_basic_user_file ${c.htpasswd(service)};`,
+                // The UI must not see the operator's credentials; it serves from its own root.
+                c.proxy,
+                "proxy_set_header Authorization \"\";",
+                // After the upstream's `set` (spliced in before the proxy include): `break` ends the rewrite phase.
+                `rewrite ^${prefix}(.*)$ /$1 break;`,
+                ...UPGRADE, "proxy_read_timeout 3600s;", `proxy_pass http://${upstream};`];
+        }
     }
 }
 
@@ -71,7 +90,7 @@ export function routeLocations(upstreams: readonly RoutedUpstream[], c: Location
     for (const u of upstreams) {
         const variable = upstreamVariable(u.service);
         for (const r of u.routes) {
-            const lines = body(r.profile, variable, c);
+            const lines = body(r.profile, variable, c, u.service, r.location);
             // The upstream is set just before the proxy settings, after the checks that may answer first.
             lines.splice(lines.indexOf(c.proxy), 0, `set ${variable} ${u.host}:${u.port};`);
             blocks.push(c.location(r.location, lines));
@@ -79,4 +98,14 @@ export function routeLocations(upstreams: readonly RoutedUpstream[], c: Location
     }
     if (!upstreams.some((u) => u.routes.some((r) => r.location === "/"))) blocks.push(c.location("/", [...c.maintenance, "return 404;"]));
     return blocks.join("\n");
+}
+
+/** The services whose routes need nginx's basic authentication (each gets a user file). */
+export function protectedServices(upstreams: readonly RoutedUpstream[]): string[] {
+    return upstreams.filter((u) => u.routes.some((r) => r.profile === "protected-tool")).map((u) => u.service);
+}
+
+/** The path prefixes of operator UIs, which get their own Content-Security-Policy. */
+export function toolPrefixes(upstreams: readonly RoutedUpstream[]): string[] {
+    return upstreams.flatMap((u) => u.routes.filter((r) => r.profile === "tool" || r.profile === "protected-tool").map((r) => r.location.replace(/^[=~^\s]+/, "")));
 }

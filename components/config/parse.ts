@@ -6,6 +6,7 @@ import { ROTATION_TARGETS } from "../../catalogue";
 import { readApp } from "./app";
 import { readBackup } from "./backup";
 import { DEFAULT_IMAGES, DEFAULT_PORTS, defaultResources, TOP_LEVEL_KEYS } from "./defaults";
+import { readAdminUi, readMonitoring } from "./monitoring";
 import { readObjectStore } from "./objectStore";
 import { HOSTNAME, IMAGE_EXPECTED, IMAGE_REF, Reader, ROTATION_EXPECTED, ROTATION_VALUE } from "./reader";
 import { environmentFromStack, isStackName, STACK_NAME_RULE } from "./rules";
@@ -85,6 +86,8 @@ export function parseConfig(raw: RawConfig, stack: string): StackConfig {
     const backup = readBackup(r);
 
     const objectStore = readObjectStore(r);
+    const monitoring = readMonitoring(r, prod);
+    const adminUi = readAdminUi(r, prod);
 
     r.object("rotation", [...ROTATION_TARGETS, "jwtPrevious", "backupPrevious"]);
     const rotation = {} as StackConfig["rotation"];
@@ -110,7 +113,7 @@ export function parseConfig(raw: RawConfig, stack: string): StackConfig {
     if (r.problems.length > 0) throw new ConfigError(r.problems);
     return {
         stack, environment, domain, publicUrl, images, app: { backend, web, next }, publishServices, ports, tls,
-        limits, resources, backup, objectStore, rotation, healthTimeoutSeconds, buildArgs,
+        limits, resources, backup, objectStore, monitoring, adminUi, rotation, healthTimeoutSeconds, buildArgs,
     };
 }
 

@@ -16,12 +16,13 @@ export class Reader {
         this.problems.push(`imstack:${key} must be ${expected}, got ${this.show(got)}`);
     }
 
-    /** Value at a dotted path, or undefined. */
+    /** Value at a dotted path (a number indexes a list, `receivers.0.name`), or undefined. */
     get(key: string): unknown {
         let cur: unknown = this.raw;
         for (const part of key.split(".")) {
-            if (cur === undefined || cur === null || typeof cur !== "object" || Array.isArray(cur)) return undefined;
-            cur = (cur as Record<string, unknown>)[part];
+            if (Array.isArray(cur) && /^\d+$/.test(part)) cur = cur[Number(part)];
+            else if (cur === undefined || cur === null || typeof cur !== "object" || Array.isArray(cur)) return undefined;
+            else cur = (cur as Record<string, unknown>)[part];
         }
         return cur;
     }

@@ -1,6 +1,7 @@
 // The typed stack configuration parseConfig produces, and its one error type.
 import type { Environment } from "../../automation/backup/contract";
 import type { ConfiguredService, ObjectStoreEngine, RotationTarget } from "../../catalogue";
+import type { AlertReceiver } from "../../monitoring/prometheus/receivers";
 
 export type { Environment } from "../../automation/backup/contract";
 export type StorageDriver = "postgres" | "file";
@@ -19,6 +20,17 @@ export interface ImageRefs {
     minioClient: string;
     nginx: string;
     node: string;
+    prometheus: string;
+    alertmanager: string;
+    grafana: string;
+    postgresExporter: string;
+    redisExporter: string;
+    nginxExporter: string;
+    nodeExporter: string;
+    cadvisor: string;
+    blackboxExporter: string;
+    studio: string;
+    postgresMeta: string;
 }
 
 export interface AppServiceConfig {
@@ -44,6 +56,11 @@ export interface PortsConfig {
     backend: number;
     next: number;
     web: number;
+    /** Dev only (127.0.0.1), with monitoring on. */
+    prometheus: number;
+    alertmanager: number;
+    /** Dev only (127.0.0.1), with the admin UI on. */
+    studio: number;
 }
 
 export interface TlsConfig {
@@ -108,6 +125,21 @@ export interface BackupConfig {
     remote?: RemoteBackupConfig;
 }
 
+export interface MonitoringConfig {
+    enabled: boolean;
+    retentionDays: number;
+    /** Prometheus's TSDB size cap in MiB: the oldest data goes first when either limit is hit. */
+    retentionSizeMb: number;
+    scrapeIntervalSeconds: number;
+    /** Alertmanager receivers; their token/password are secrets (`pulumi config set --secret --path ...`). */
+    receivers: AlertReceiver<string>[];
+}
+
+export interface AdminUiConfig {
+    /** Supabase Studio with postgres-meta: dev 127.0.0.1 only, prod through nginx /studio/ behind basic auth. */
+    enabled: boolean;
+}
+
 export interface StackConfig {
     stack: string;
     environment: Environment;
@@ -123,6 +155,8 @@ export interface StackConfig {
     resources: Record<Service, ResourceLimits>;
     backup: BackupConfig;
     objectStore: ObjectStoreConfig;
+    monitoring: MonitoringConfig;
+    adminUi: AdminUiConfig;
     rotation: Record<Rotatable, string> & { jwtPrevious: string; backupPrevious: string[] };
     /** Seconds a container create waits for its healthcheck before failing. */
     healthTimeoutSeconds: number;

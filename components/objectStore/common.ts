@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ResourceLimits } from "../config";
+import { Placement } from "../placement";
 
 /** What every local engine's module gets from the DataTier. */
 export interface LocalEngineArgs {
@@ -9,6 +10,8 @@ export interface LocalEngineArgs {
     /** The DataTier: every resource is its child. */
     readonly parent: pulumi.Resource;
     readonly dataNetwork: pulumi.Input<string>;
+    /** The stack's networks: the server joins those of its catalogue row (monitoring too, when on). */
+    readonly placement: Placement;
     readonly resources: ResourceLimits;
     readonly protectVolume: boolean;
     readonly healthTimeoutSeconds: number;

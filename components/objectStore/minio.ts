@@ -1,6 +1,7 @@
 // The MinIO engine, kept for existing deployments: the community edition is archived and its
 // images are frozen on quay.io (docs/operations.md, "Migrating from MinIO").
-import { aliasOf, portOf } from "../../catalogue";
+import { aliasOf, portOf, service } from "../../catalogue";
+import { rowNetworks } from "../placement";
 import { ImageRefs } from "../config";
 import { pulledImage } from "../images";
 import { oneShotContainer } from "../oneShot";
@@ -38,7 +39,7 @@ export function minioObjectStore(a: LocalEngineArgs, images: Pick<ImageRefs, "mi
         healthTimeoutSeconds: a.healthTimeoutSeconds,
         service: "minio",
         image: pulledImage(`${name}-minio-image`, images.minio, parent),
-        networks: [{ name: a.dataNetwork, aliases: [MINIO_HOST] }],
+        networks: rowNetworks(a.placement, service("minio")),
         command: ["server", "/data", "--console-address", `:${MINIO_PORTS.console}`],
         // MinIO runs as root in its image and reads both files at start.
         secrets: {

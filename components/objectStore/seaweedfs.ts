@@ -8,7 +8,8 @@ import {
     SEAWEEDFS_BOOTSTRAP_ENV, SEAWEEDFS_HEALTHCHECK, SEAWEEDFS_PORTS, SEAWEEDFS_REGION, SEAWEEDFS_S3_CONFIG_PATH,
     SEAWEEDFS_STOP_GRACE_SECONDS, seaweedfsBootstrapScript, seaweedfsServerArgs,
 } from "./seaweedfsRuntime";
-import { aliasOf } from "../../catalogue";
+import { aliasOf, service } from "../../catalogue";
+import { rowNetworks } from "../placement";
 import { pulledImage } from "../images";
 import { oneShotContainer } from "../oneShot";
 import { SECRET_FILE_MODE, SecretFile, secretFileEnvs, secretUploads } from "../secretFiles";
@@ -45,7 +46,7 @@ export function seaweedfsObjectStore(a: LocalEngineArgs, image: string): ObjectS
         healthTimeoutSeconds: a.healthTimeoutSeconds,
         service: SEAWEEDFS_SERVICE,
         image: pulled,
-        networks: [{ name: a.dataNetwork, aliases: [SEAWEEDFS_SERVICE] }],
+        networks: rowNetworks(a.placement, service(SEAWEEDFS_SERVICE)),
         command: seaweedfsServerArgs(),
         // A new key means a new file, which replaces the container: the gateway reads it at start.
         uploads: [{ file: SEAWEEDFS_S3_CONFIG_PATH, content: identities, permissions: SECRET_FILE_MODE, owner: String(SEAWEEDFS_UID), group: String(SEAWEEDFS_UID) }],

@@ -4,6 +4,7 @@ import { freePort } from '../support/net';
 import { probeEngine } from './engine/docker-client';
 import { buildSubstituteImages, SUBSTITUTE_TAGS } from './images/build';
 import { ensureSeaweedfsImage } from './images/seaweedfs/image';
+import { ensureMonitoringImages } from './images/monitoring';
 
 export const IN_CI = process.env.CI === 'true';
 
@@ -11,6 +12,7 @@ let gate: Promise<string | undefined> | undefined;
 let useOfficial = false;
 /** The real SeaweedFS server's local image (built from its Go module), once the gate has run. */
 let seaweedfsTag: string | undefined;
+let monitoringImages: Record<string, string> = {};
 
 /** Docker Hub answers /v2/ with 401 when reachable; anything else in 3 s means "no registry". */
 async function registryReachable(): Promise<boolean> {
@@ -48,6 +50,9 @@ export function liveReady(): Promise<string | undefined> {
     console.log(`      substitute images ready in ${((Date.now() - started) / 1000).toFixed(1)}s (${r.images.filter((i) => i.cached).length}/${r.images.length} cached)`);
     // Every live stack runs the default engine, the real SeaweedFS server (not a stand-in).
     seaweedfsTag = (await ensureSeaweedfsImage((l) => console.log(`      ${l}`))).image;
+    // The monitoring tier and admin UI (Debian's binaries, cAdvisor from its Go module, the npm
+    // postgres-meta; Grafana and Studio as labelled stand-ins).
+    monitoringImages = await ensureMonitoringImages((l) => console.log(`      [monitoring images] ${l}`));
     return undefined;
   })().catch((e: Error) => `substitute images could not be built: ${e.message}`);
   return gate;
@@ -77,6 +82,7 @@ export function imageOverrides(): Record<string, string> {
     'images.nginx': SUBSTITUTE_TAGS.nginx,
     'images.node': SUBSTITUTE_TAGS.node,
     ...(seaweedfsTag ? { 'images.seaweedfs': seaweedfsTag } : {}),
+    ...monitoringImages,
   };
 }
 

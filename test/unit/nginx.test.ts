@@ -100,7 +100,7 @@ describe("nginx renderer", function () {
     });
 
     it("allows inline scripts only on the Next.js app's routes", function () {
-        const conf = renderNginx(spec()).files["/etc/nginx/nginx.conf"];
+        const conf = renderNginx(spec({ upstreams: spec().upstreams.filter((u) => !u.routes.some((r) => r.profile.endsWith("tool"))) })).files["/etc/nginx/nginx.conf"];
         const map = /map \$uri \$imstack_csp \{([^}]*)\}/.exec(conf)![1];
         const entries = [...map.matchAll(/^\s*(\S+) "([^"]*)";$/gm)].map((m) => [m[1], m[2]]);
         assert.deepStrictEqual(entries.map(([k]) => k), ["default", '"~^/next(/|$)"']);
@@ -108,8 +108,32 @@ describe("nginx renderer", function () {
         assert.strictEqual(scriptSrc(entries[0][1]), "script-src 'self'");
         assert.strictEqual(scriptSrc(entries[1][1]), "script-src 'self' 'unsafe-inline'");
         assert.strictEqual(entries[0][1].replace("script-src 'self'", ""), entries[1][1].replace("script-src 'self' 'unsafe-inline'", ""), "only script-src differs");
-        const noNext = renderNginx(spec({ upstreams: spec().upstreams.filter((u) => u.service !== "next") })).files["/etc/nginx/nginx.conf"];
+        const noNext = renderNginx(spec({ upstreams: spec().upstreams.filter((u) => u.service !== "next" && !u.routes.some((r) => r.profile.endsWith("tool"))) })).files["/etc/nginx/nginx.conf"];
         assert.ok(!noNext.includes("script-src 'self' 'unsafe-inline'"), "no relaxed CSP without the Next.js app");
+    });
+
+    it("serves the operator UIs: Grafana under /grafana/, Studio under /studio/ behind basic auth, both outside maintenance", function () {
+        const conf = renderNginx(spec({ stubStatus: true })).files["/etc/nginx/nginx.conf"];
+        const block = (loc: string) => new RegExp(`location ${loc.replace(/\//g, "\\/")} \\{([^}]*)\\}`).exec(conf)![1];
+        const grafana = block("/grafana/");
+        assert.match(grafana, /proxy_pass http:\/\/\$grafana_upstream;/);
+        assert.match(grafana, /proxy_set_header Upgrade \$http_upgrade;/);
+        assert.doesNotMatch(grafana, /auth_basic|maintenance|rewrite/);
+        const studio = block("/studio/");
+        assert.match(studio, /auth_basic "imstack studio";/);
+        assert.match(studio, /auth_basic_user_file \/etc\/nginx\/imstack\/htpasswd\/studio;/);
+        assert.match(studio, /proxy_set_header Authorization "";/);
+        // The upstream is set before `rewrite ... break`, which ends the rewrite phase.
+        assert.ok(studio.indexOf("set $studio_upstream") < studio.indexOf("rewrite ^/studio/(.*)$ /$1 break;"), "set before rewrite");
+        assert.doesNotMatch(studio, /-f \//, "no maintenance check");
+        const map = /map \$uri \$imstack_csp \{([^}]*)\}/.exec(conf)![1];
+        assert.match(map, /"~\^\/grafana\/" "[^"]*script-src 'self' 'unsafe-inline' 'unsafe-eval'/);
+        assert.match(map, /"~\^\/studio\/" "[^"]*script-src 'self' 'unsafe-inline' 'unsafe-eval'/);
+        // stub_status only on the internal listener, never on the public server.
+        assert.match(conf, /listen 8081;[\s\S]*location = \/stub_status \{ stub_status; \}/);
+        assert.strictEqual(conf.match(/stub_status;/g)!.length, 1);
+        const off = renderNginx(spec()).files["/etc/nginx/nginx.conf"];
+        assert.ok(!off.includes("stub_status"), "no stub_status without monitoring");
     });
 
     it("answers its own 400, 413 and 414 as JSON on API routes and HTML on pages, and maintenance likewise", function () {

@@ -30,7 +30,7 @@ describe("object store: seaweedfs engine", function () {
                 assert.ok(!volumeNames(run).includes(`imstack-${stackName}-minio`));
             });
 
-            it("runs the pinned official image with the all-in-one server, internals on loopback, metrics on the data network only", function () {
+            it("runs the pinned official image with the all-in-one server, internals on loopback, metrics on the internal networks only", function () {
                 const c = run.mocks.container("seaweedfs");
                 const images = run.mocks.byType("docker:index/remoteImage:RemoteImage").map((i) => i.inputs.name);
                 assert.ok(images.includes("chrislusf/seaweedfs:4.53"), images.join(", "));
@@ -38,7 +38,9 @@ describe("object store: seaweedfs engine", function () {
                 assert.strictEqual(cmd[0], "server");
                 for (const a of ["-ip.bind=127.0.0.1", "-s3", "-s3.port=8333", `-s3.config=${SEAWEEDFS_S3_CONFIG_PATH}`, "-metricsPort=9324", "-master.telemetry=false"]) assert.ok(cmd.includes(a), `missing ${a}`);
                 assert.deepStrictEqual(unwrap(c.inputs.ports) ?? [], [], "seaweedfs publishes no port");
-                assert.deepStrictEqual((unwrap(c.inputs.networksAdvanced) as Net[]).map((n) => n.name), [`imstack-${stackName}-data`]);
+                // Prometheus scrapes it on the internal monitoring network (on in prod), never from outside.
+                assert.deepStrictEqual((unwrap(c.inputs.networksAdvanced) as Net[]).map((n) => n.name),
+                    [`imstack-${stackName}-data`, ...(stackName === "prod" ? [`imstack-${stackName}-monitoring`] : [])]);
                 const hc = unwrap(c.inputs.healthcheck) as { tests: string[] };
                 assert.match(hc.tests.join(" "), /curl -fsS -o \/dev\/null http:\/\/127\.0\.0\.1:8333\/healthz/);
                 assert.strictEqual(c.inputs.destroyGraceSeconds, 60);
@@ -153,7 +155,7 @@ describe("object store: external engine", function () {
 
             it("gives the backup job a route out (the data network is internal)", function () {
                 const nets = (unwrap(run.mocks.container("backup").inputs.networksAdvanced) as Net[]).map((n) => n.name);
-                assert.deepStrictEqual(nets, [`imstack-${stackName}-data`, `imstack-${stackName}-backup-egress`]);
+                assert.deepStrictEqual(nets, [`imstack-${stackName}-data`, ...(stackName === "prod" ? [`imstack-${stackName}-monitoring`] : []), `imstack-${stackName}-backup-egress`]);
             });
 
             it("publishes nothing for object storage and exports the external endpoint", async function () {

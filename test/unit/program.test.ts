@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { findService } from "../../catalogue";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../../components/config";
 import { MULTIPART_OVERHEAD_KB } from "../../nginx/render";
@@ -69,7 +70,8 @@ for (const stackName of ["dev", "prod"] as const) {
                 assert.deepStrictEqual(published, ["nginx"]);
                 assert.ok(!run.mocks.containers().some((c) => service(c) === "dev-ports"), "no forwarder in prod");
             } else {
-                assert.deepStrictEqual(published, ["backend", "dev-ports", "next", "nginx", "web"]);
+                // Studio: dev's admin UI on 127.0.0.1:3001.
+                assert.deepStrictEqual(published, ["backend", "dev-ports", "next", "nginx", "studio", "web"]);
                 // Docker never publishes ports of a container whose only network is internal, so
                 // the data services are published through the forwarder, which holds no data.
                 const fwd = run.mocks.container("dev-ports");
@@ -92,7 +94,9 @@ for (const stackName of ["dev", "prod"] as const) {
             for (const svc of [...DATA_SERVICES, "backup"]) {
                 const c = run.mocks.container(svc);
                 const nets = unwrap(c.inputs.networksAdvanced) as Net[];
-                assert.deepStrictEqual(nets.map((n) => n.name), [`imstack-${stackName}-data`], svc);
+                // With monitoring on (prod), the scraped ones also join the internal monitoring network.
+                const scraped = stackName === "prod" && findService(svc)?.metrics !== undefined;
+                assert.deepStrictEqual(nets.map((n) => n.name), [`imstack-${stackName}-data`, ...(scraped ? [`imstack-${stackName}-monitoring`] : [])], svc);
                 assert.strictEqual(c.inputs.networkMode, `imstack-${stackName}-data`, `${svc} networkMode`);
                 assert.deepStrictEqual(nets[0].aliases, [svc]);
             }
@@ -100,7 +104,7 @@ for (const stackName of ["dev", "prod"] as const) {
             assert.deepStrictEqual((unwrap(nginx.inputs.networksAdvanced) as Net[]).map((n) => n.name), [`imstack-${stackName}-edge`]);
             for (const b of run.mocks.containers().filter((c) => service(c) === "backend")) {
                 assert.deepStrictEqual((unwrap(b.inputs.networksAdvanced) as Net[]).map((n) => n.name).sort(),
-                    [`imstack-${stackName}-data`, `imstack-${stackName}-edge`]);
+                    [`imstack-${stackName}-data`, `imstack-${stackName}-edge`, ...(stackName === "prod" ? [`imstack-${stackName}-monitoring`] : [])]);
             }
         });
 
@@ -264,16 +268,19 @@ for (const stackName of ["dev", "prod"] as const) {
         it("keeps data volumes on destroy, and protects them in prod", function () {
             // Resource options are not visible to mocks, so check them on the resource objects.
             const volumes = run.mocks.byType("docker:index/volume:Volume");
+            // Prod adds the monitoring tier's Prometheus and Alertmanager volumes.
+            const monitoringVolumes = stackName === "prod" ? ["alertmanager-data", "prometheus-data"] : [];
             assert.deepStrictEqual(volumes.map((v) => v.inputs.name).sort(),
-                ["backend-secrets", "backups", "minio", "postgres", "redis"].map((p) => `imstack-${stackName}-${p}`));
+                [...monitoringVolumes, "backend-secrets", "backups", "minio", "postgres", "redis"].map((p) => `imstack-${stackName}-${p}`).sort());
             const opts = volumeOptions(run);
             for (const [name, o] of Object.entries(opts)) {
-                // The secrets volume holds nothing the next `up` does not write again.
-                const data = !name.endsWith("-backend-secrets-volume");
+                // The secrets volume holds nothing the next `up` does not write again; metrics
+                // history and silences are not the users' data.
+                const data = !name.endsWith("-backend-secrets-volume") && !/-(prometheus|alertmanager)-data$/.test(name);
                 assert.strictEqual(o.retainOnDelete, data ? true : undefined, `${name} retainOnDelete`);
                 assert.strictEqual(o.protect, data ? stackName === "prod" : undefined, `${name} protect`);
             }
-            assert.strictEqual(Object.keys(opts).length, 5);
+            assert.strictEqual(Object.keys(opts).length, 5 + monitoringVolumes.length);
         });
 
         it(`runs ${stackName === "prod" ? 2 : 1} backend replica(s) with distinct names behind one alias`, function () {
@@ -337,7 +344,7 @@ describe("program options", function () {
         const run = await runStack(stackConfig("prod", { ...MINIO, backup: { remote: { endpoint: "s3.example.com", bucket: "offsite-1", accessKey: "AK1", secretKey: "remote-secret-value" } } }));
         const backup = run.mocks.container("backup");
         const nets = (unwrap(backup.inputs.networksAdvanced) as Net[]).map((n) => n.name);
-        assert.deepStrictEqual(nets, ["imstack-prod-data", "imstack-prod-backup-egress"]);
+        assert.deepStrictEqual(nets, ["imstack-prod-data", "imstack-prod-monitoring", "imstack-prod-backup-egress"]);
         const remote = secretFilesOf(run.mocks, backup).get("REMOTE_S3_SECRET_KEY");
         assert.ok(remote && remote.secret && remote.value === "remote-secret-value" && remote.permissions === "0400", "the remote key is a secret file");
         assert.ok((unwrap(backup.inputs.envs) as string[]).includes("REMOTE_S3_BUCKET=offsite-1"));
@@ -345,7 +352,7 @@ describe("program options", function () {
     });
 
     it("leaves out the backup job, web and next when disabled", async function () {
-        const run = await runStack(stackConfig("dev", { ...MINIO, backup: { enabled: false }, app: { web: { enabled: false }, next: { enabled: false } } }));
+        const run = await runStack(stackConfig("dev", { ...MINIO, backup: { enabled: false }, adminUi: { enabled: false }, app: { web: { enabled: false }, next: { enabled: false } } }));
         const services = run.mocks.containers().map(service).sort();
         assert.deepStrictEqual(services, ["backend", "backend-secrets", "dev-ports", "minio", "minio-init", "nginx", "postgres", "redis"]);
         const conf = (unwrap(run.mocks.container("nginx").inputs.uploads) as Array<{ file: string; content: string }>)

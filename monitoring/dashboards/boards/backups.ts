@@ -41,6 +41,11 @@ export function backups(): BoardSpec {
                 queries: [{ expr: max([], series(BACKUP_METRICS.lastBytes, job)), legend: "bytes" }],
             }),
             timeseriesPanel({
+                title: "Status file readable", unit: "none", min: 0,
+                description: "1 while the job can read its status.json; 0 means the figures above are its last known values.",
+                queries: [{ expr: max([], series(BACKUP_METRICS.statusReadable, job)), legend: "readable" }],
+            }),
+            timeseriesPanel({
                 title: "Failures by reason (per day)", unit: "none", min: 0,
                 description: "No data until the first failure since the job started.",
                 queries: [{ expr: sum([EXPORTER_LABELS.reason], increase(series(BACKUP_METRICS.failures, job), DAY)), legend: `{{${EXPORTER_LABELS.reason}}}` }],

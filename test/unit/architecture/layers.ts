@@ -1,11 +1,12 @@
 // The layers of docs/architecture.md and what each may import.
 import { Graph } from "./importGraph";
 
-export type Layer = "catalogue" | "program" | "contract" | "engine" | "imctl" | "other";
+export type Layer = "catalogue" | "monitoring" | "program" | "contract" | "engine" | "imctl" | "other";
 
 /** The layer a repository path belongs to. */
 export function layerOf(file: string): Layer {
     if (file.startsWith("catalogue/")) return "catalogue";
+    if (file.startsWith("monitoring/")) return "monitoring";
     if (file === "index.ts" || file.startsWith("components/") || file.startsWith("nginx/")) return "program";
     if (file === "automation/backup/contract.ts" || file.startsWith("automation/backup/contract/")) return "contract";
     if (file.startsWith("automation/backup/")) return "engine";
@@ -16,10 +17,11 @@ export function layerOf(file: string): Layer {
 /** What each layer may import besides itself. Tests, benches, tools and scripts may import anything. */
 const MAY_IMPORT: Record<Exclude<Layer, "other">, readonly Layer[]> = {
     catalogue: ["contract"],
+    monitoring: ["catalogue", "contract"],
     contract: [],
     engine: ["contract"],
-    program: ["catalogue", "contract"],
-    imctl: ["catalogue", "contract", "engine"],
+    program: ["catalogue", "contract", "monitoring"],
+    imctl: ["catalogue", "contract", "engine", "monitoring"],
 };
 
 export function ruleBreaks(graph: Graph): string[] {

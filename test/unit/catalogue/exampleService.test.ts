@@ -110,6 +110,6 @@ describe("example service: one catalogue row plus its component", function () {
         assert.match(health.stdout, /container example-metrics.*unhealthy/);
         assert.strictEqual(health.code, 1, "not critical: degraded, not down");
 
-        assert.match(servicesHelp(), /nginx, example-metrics\)/);
+        assert.match(servicesHelp(), /grafana, example-metrics, postgres-meta/);
     });
 });

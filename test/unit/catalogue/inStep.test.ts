@@ -8,7 +8,8 @@ import { runStack } from "../helpers/runStack";
 import { stackConfig } from "../helpers/stackFiles";
 
 const EXTERNAL = { endpoint: "s3.example.net", bucket: "chat-uploads", accessKey: "AKEXTERNAL", secretKey: "external-secret-value-123" };
-const VARIANTS: Array<[string, "dev" | "prod", Record<string, unknown>]> = [
+const TLS_FILES = { "/tls/cert.pem": "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n", "/tls/key.pem": "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n" };
+const VARIANTS: Array<[string, "dev" | "prod", Record<string, unknown>, Record<string, string>?]> = [
     ["dev, seaweedfs", "dev", {}],
     ["prod, seaweedfs", "prod", {}],
     ["dev, minio", "dev", { objectStore: { engine: "minio" } }],
@@ -17,14 +18,20 @@ const VARIANTS: Array<[string, "dev" | "prod", Record<string, unknown>]> = [
         objectStore: { engine: "external", external: EXTERNAL },
         backup: { includeRedis: true, remote: { endpoint: "s3.example.com", bucket: "offsite-1", accessKey: "AK1", secretKey: "remote-secret-value" } },
     }],
+    ["prod, TLS, admin UI, a receiver", "prod", {
+        tls: { mode: "files", certFile: "/tls/cert.pem", keyFile: "/tls/key.pem" },
+        adminUi: { enabled: true },
+        monitoring: { receivers: [{ kind: "webhook", name: "ops", url: "https://hooks.example.com/x", token: "webhook-token-value" }] },
+    }, TLS_FILES],
+    ["dev, monitoring on", "dev", { monitoring: { enabled: true } }],
 ];
 
 describe("service catalogue in step with the program", function () {
     const seen = new Set<string>();
 
-    for (const [title, stack, overrides] of VARIANTS) {
+    for (const [title, stack, overrides, files] of VARIANTS) {
         it(`gives every container of the ${title} stack a row that matches it`, async function () {
-            const run = await runStack(stackConfig(stack, overrides));
+            const run = await runStack(stackConfig(stack, overrides), files);
             const problems = catalogueMismatches(run, stack, seen);
             assert.deepStrictEqual(problems, []);
         });

@@ -8,7 +8,9 @@ describe("service catalogue rows", function () {
 
     it("list the long-running services in start order", function () {
         assert.deepStrictEqual(longRunningServices(),
-            ["postgres", "redis", "seaweedfs", "minio", "backup", "dev-ports", "backend", "web", "next", "nginx"]);
+            ["postgres", "redis", "seaweedfs", "minio", "backup", "dev-ports", "backend", "web", "next", "nginx",
+                "prometheus", "alertmanager", "postgres-exporter", "redis-exporter", "nginx-exporter", "node-exporter", "cadvisor",
+                "blackbox-exporter", "grafana", "postgres-meta", "studio"]);
     });
 
     it("refuse a row that breaks the rules, naming each problem", function () {
@@ -28,7 +30,7 @@ describe("service catalogue rows", function () {
 
     it("take a registered row until it is removed again", function () {
         const remove = registerService({
-            name: "extra", tier: "monitoring", networks: ["data"], lifecycle: "service", critical: false,
+            name: "extra", tier: "admin", networks: ["data"], lifecycle: "service", critical: false,
             startsAfter: ["postgres"], secrets: [], routes: [], rotatedBy: [],
         });
         try {

@@ -54,7 +54,7 @@ function monitored(answer: (containerId: string) => Promise<string>, stackYaml =
 
 describe('imctl: health, firing alerts', function () {
   after(function () {
-    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it('lists the firing alerts with severity, summary and since; silenced and inhibited ones are not shown', async function () {
@@ -207,9 +207,14 @@ describe('imctl: health, firing alerts', function () {
       await until(async () => (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok === true, 20000, 'alertmanager ready');
     });
 
-    after(function () {
-      am?.kill();
-      if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    after(async function () {
+      // Alertmanager writes its snapshots on exit: wait for it before removing its folder.
+      if (am && am.exitCode === null) {
+        const exited = new Promise((resolve) => am!.once('exit', resolve));
+        am.kill();
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10000))]);
+      }
+      if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     });
 
     it('health\'s command line is accepted and its output parses: active alerts only', async function () {

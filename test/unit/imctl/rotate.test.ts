@@ -75,7 +75,7 @@ describe('imctl: rotate', function () {
   it('an unknown secret is a usage error (3) listing the choices', async function () {
     const r = await imctl(harness(), 'rotate', 'ssh');
     assert.strictEqual(r.code, 3);
-    assert.match(r.stderr, /Allowed choices are postgres, redis, minio, jwt, backup, all/);
+    assert.match(r.stderr, /Allowed choices are postgres, redis, minio, jwt, backup, grafana, studio, all/);
   });
 
   it('a failed up after the config change exits 10 and says how to finish', async function () {
