@@ -126,10 +126,11 @@ export function extraCaBuildArgs(): Record<string, string> {
 
 export interface DevPorts {
   http: number; postgres: number; redis: number; minioApi: number; minioConsole: number; backend: number; next: number; web: number;
+  prometheus: number; alertmanager: number; studio: number;
 }
 
 export async function freeDevPorts(): Promise<DevPorts> {
-  const names: Array<keyof DevPorts> = ['http', 'postgres', 'redis', 'minioApi', 'minioConsole', 'backend', 'next', 'web'];
+  const names: Array<keyof DevPorts> = ['http', 'postgres', 'redis', 'minioApi', 'minioConsole', 'backend', 'next', 'web', 'prometheus', 'alertmanager', 'studio'];
   const out = {} as DevPorts;
   const used = new Set<number>();
   for (const n of names) {
