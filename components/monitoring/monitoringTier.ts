@@ -187,7 +187,12 @@ export class MonitoringTier extends pulumi.ComponentResource {
         const redisAddr = `redis://${aliasOf("redis")}:${portOf("redis")}`;
         this.containers["redis-exporter"] = container("redis-exporter", {
             image: image("redis-exporter", args.images.redisExporter),
-            envs: [`REDIS_ADDR=${redisAddr}`, `REDIS_USER=${REDIS_MONITOR_USER}`],
+            envs: [
+                `REDIS_ADDR=${redisAddr}`, `REDIS_USER=${REDIS_MONITOR_USER}`,
+                // Inside Prometheus's scrape timeout: with redis gone the exporter must answer
+                // redis_up 0 (RedisDown), not time out the whole scrape (its default is 15 s).
+                `REDIS_EXPORTER_CONNECTION_TIMEOUT=${exporterTimeout(monitoring.scrapeIntervalSeconds)}s`,
+            ],
             secrets: {
                 files: [{ variable: "REDIS_PASSWORD", value: pulumi.output(args.secrets.redisMonitorPassword).apply((pw) => JSON.stringify({ [redisAddr]: pw })) }],
                 uid: MONITORING_UIDS.redisExporter,
@@ -249,6 +254,11 @@ export const CADVISOR_MOUNTS = [
     { host: "/sys", container: "/sys" },
     { host: "/var/lib/docker", container: "/var/lib/docker" },
 ] as const;
+
+/** An exporter's own connection timeout: well inside the scrape interval (Prometheus's scrape timeout). */
+export function exporterTimeout(scrapeIntervalSeconds: number): number {
+    return Math.max(1, Math.min(5, Math.floor(scrapeIntervalSeconds / 2)));
+}
 
 /** The blackbox exporter's config: the one module the TLS probe job names. */
 export function blackboxConfig(): string {

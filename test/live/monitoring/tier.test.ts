@@ -139,11 +139,11 @@ describe('the monitoring tier on the dev stack (real Prometheus, Alertmanager an
     const alice = await api<{ user: { id: string }; accessToken: string }>('POST', '/api/auth/register', undefined, { username: 'mon-alice', password: PASSWORD });
     const bob = await api<{ user: { id: string } }>('POST', '/api/auth/register', undefined, { username: 'mon-bob', password: PASSWORD });
     const conv = (await api<{ id: string }>('POST', '/api/conversations', alice.accessToken, { type: 'direct', memberIds: [bob.user.id] })).id;
-    for (let i = 0; i < 5; i++) await api('POST', `/api/conversations/${conv}/messages`, alice.accessToken, { text: `hello ${i}` });
+    for (let i = 0; i < 5; i++) await api('POST', `/api/conversations/${conv}/messages`, alice.accessToken, { body: `hello ${i}` });
     const form = new FormData();
     form.append('file', new Blob([Buffer.alloc(2048, 1)], { type: 'text/plain' }), 'a.txt');
     await api('POST', `/api/conversations/${conv}/files`, alice.accessToken, form);
-    const backup = await cli('backup', '--yes');
+    const backup = await cli('backup');
     assert.strictEqual(backup.code, 0, backup.stdout + backup.stderr);
     const queries = panelQueries({ stack: STACK, rateInterval: `${SCRAPE_SECONDS * 4}s` });
     let empty: string[] = [];

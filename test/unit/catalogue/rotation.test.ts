@@ -23,9 +23,15 @@ function fingerprints(run: MockRun): Map<string, string> {
     return out;
 }
 
-for (const engine of ["seaweedfs", "minio"] as const) {
-    describe(`catalogue rotation targets in step with the program (${engine})`, function () {
-        const base = { objectStore: { engine }, backup: { includeRedis: true } };
+const VARIANTS = [
+    { title: "seaweedfs", base: { objectStore: { engine: "seaweedfs" }, backup: { includeRedis: true } } },
+    { title: "minio", base: { objectStore: { engine: "minio" }, backup: { includeRedis: true } } },
+    // Every rotation target's services deployed: monitoring and the admin UI on.
+    { title: "seaweedfs, monitoring and admin UI on", base: { objectStore: { engine: "seaweedfs" }, backup: { includeRedis: true }, monitoring: { enabled: true }, adminUi: { enabled: true } } },
+];
+
+for (const { title, base } of VARIANTS) {
+    describe(`catalogue rotation targets in step with the program (${title})`, function () {
         let before0: Map<string, string>;
         before(async function () {
             before0 = fingerprints(await runStack(stackConfig("dev", base)));
