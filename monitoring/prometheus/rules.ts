@@ -1,6 +1,6 @@
 // Renders the alert rules (one group, alerts.yml beside prometheus.yml). Each alert's threshold
 // and `for` are proved by `promtool test rules` in test/unit/monitoring/prometheus/; its runbook
-// is a section of docs/alerts.md whose anchor is `alert-<name in lower case>`.
+// is a section of docs/operations.md ("Alert runbooks") whose anchor is `alert-<name in lower case>`.
 import {
     BACKEND_METRICS, BACKUP_METRICS, CONTAINER_METRICS, CONTAINER_NAME_LABEL, JOBS, NODE_METRICS,
     POSTGRES_METRICS, REDIS_METRICS, TLS_METRICS, UP,
@@ -9,7 +9,7 @@ import type { PrometheusSettings } from "./settings";
 import { toYaml, YamlValue } from "./yaml";
 
 export const RULE_GROUP = "imstack";
-export const RUNBOOK_BASE = "https://github.com/imstack/imstack/blob/main/docs/alerts.md";
+export const RUNBOOK_BASE = "https://github.com/imstack/imstack/blob/main/docs/operations.md";
 
 export type Severity = "critical" | "warning";
 
@@ -132,7 +132,7 @@ const TLS_EXPIRING: AlertRule = {
     description: `The certificate served at {{ $labels.instance }} expires within ${THRESHOLDS.tlsExpirySeconds / 86400} days.`,
 };
 
-/** Every alert imstack can render, TLS and object store included (docs/alerts.md has one section each). */
+/** Every alert imstack can render, TLS and object store included (docs/operations.md has one runbook section each). */
 export const ALL_ALERTS: readonly string[] = [...ALWAYS, OBJECT_STORE_DOWN, TLS_EXPIRING].map((r) => r.alert);
 
 export function runbookUrl(alert: string): string {

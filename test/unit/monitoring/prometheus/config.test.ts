@@ -89,7 +89,7 @@ describe("monitoring: prometheus.yml", () => {
         const rules = doc.groups[0].rules;
         assert.deepEqual(rules.map((r) => r.alert).sort(), [...ALL_ALERTS].sort());
         for (const r of rules) {
-            assert.equal(r.annotations.runbook_url, `https://github.com/imstack/imstack/blob/main/docs/alerts.md#alert-${r.alert.toLowerCase()}`);
+            assert.equal(r.annotations.runbook_url, `https://github.com/imstack/imstack/blob/main/docs/operations.md#alert-${r.alert.toLowerCase()}`);
             assert.equal(runbookUrl(r.alert), r.annotations.runbook_url);
             assert.ok(r.annotations.summary && r.annotations.description && r.for && r.labels.severity, r.alert);
         }
