@@ -246,10 +246,12 @@ export class MonitoringTier extends pulumi.ComponentResource {
     }
 }
 
-/** cAdvisor's read-only view of the host (its documented mounts minus /rootfs and /dev/disk: disk stats are node_exporter's). */
+/** cAdvisor's read-only view of the host (its documented mounts minus /dev/disk: disk stats are node_exporter's). */
 export const CADVISOR_MOUNTS = [
-    // The Docker socket (container names and labels), the cgroups, and the Docker root (each
-    // container's read-write layer). No --privileged and no /dev/kmsg needed (measured, engine 20.10).
+    // The Docker socket (container names and labels), the cgroups, the Docker root (each
+    // container's read-write layer) and the host's /proc under /rootfs (each container's network
+    // counters are read from its processes). No --privileged and no /dev/kmsg (measured, engine 20.10).
+    { host: "/", container: "/rootfs" },
     { host: "/var/run", container: "/var/run" },
     { host: "/sys", container: "/sys" },
     { host: "/var/lib/docker", container: "/var/lib/docker" },

@@ -9,7 +9,8 @@ import { accepts, AppApi, memoryReport, purgeLeftovers, uniqueName, upProdStack 
 
 const STACK = 'e2eprod';
 // postgres, redis, minio api + console, backend, next, vite: their standard ports.
-const INTERNAL_PORTS = [5432, 6379, 9000, 9001, 4000, 3000, 5173];
+// The data and app services, and the monitoring tier (Prometheus, Alertmanager, Studio's dev port, the exporters and metrics listeners).
+const INTERNAL_PORTS = [5432, 6379, 9000, 9001, 4000, 3000, 5173, 9090, 9093, 3001, 9464, 9477, 9187, 9121, 9113, 9100, 8080];
 
 describe('e2e on the prod stack (only nginx reachable)', function () {
   const docker = dockerClient();
