@@ -53,9 +53,9 @@ describe('archive safety on a live stack that encrypts (real Docker engine)', fu
     assert.strictEqual(r.code, 0, `sha256sum ${name}: ${r.out.join('\n')}`);
     return r.out.join('').split(/\s+/)[0];
   };
-  /** Every file in the backups volume except the daemon's own (lock, status), recursively. */
+  /** Every file in the backups volume except the daemon's own (locks, status and its atomic temp file), recursively. */
   const volumeFiles = async (): Promise<string[]> => {
-    const r = await inJob(['find', BACKUPS_DIR, '-type', 'f', '!', '-name', 'status.json', '!', '-name', '.lock']);
+    const r = await inJob(['find', BACKUPS_DIR, '-type', 'f', '!', '-name', 'status.json', '!', '-name', '.lock', '!', '-name', '.status.lock', '!', '-name', '.status.json.*.tmp']);
     return r.out.map((l) => l.trim()).filter(Boolean).sort();
   };
   const listed = async (): Promise<Array<{ file: string; bytes: number; lastVerified?: { ok: boolean } }>> => {
