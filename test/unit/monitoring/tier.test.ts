@@ -136,3 +136,32 @@ describe("dev stack with monitoring off", function () {
         assert.ok(!run.mocks.containers().some((c) => ["prometheus", "grafana", "alertmanager"].includes(svcOf(c))));
     });
 });
+
+describe("MonitoringTier on its own under mocks", function () {
+    async function build(tls: boolean) {
+        const { MonitoringTier } = await import("../../../components/monitoring/monitoringTier");
+        const { RecordingMocks, settled } = await import("../helpers/recordingMocks");
+        const mocks = new RecordingMocks();
+        await pulumi.runtime.setMocks(mocks, "imstack", "t", false);
+        const base = stackConfig("prod");
+        const config = { ...base, tls: tls ? { ...base.tls, mode: "files" as const } : base.tls };
+        const tier = new MonitoringTier("t-monitoring", {
+            placement: { stack: "t", networks: { data: "t-data", edge: "t-edge", monitoring: "t-monitoring" }, healthTimeoutSeconds: 60, publish: false, build: { projectDir: "/x", nodeImage: "node", buildArgs: {} } },
+            config, images: config.images, ports: config.ports, resources: config.resources, receivers: [],
+            secrets: { postgresMonitorPassword: pulumi.secret("pm-direct"), redisMonitorPassword: pulumi.secret("rm-direct"), grafanaAdminPassword: pulumi.secret("ga-direct") },
+            after: { postgres: [], redis: [], nginx: [] },
+        });
+        await settled(...Object.values(tier.containers).map((c) => c.name));
+        return mocks;
+    }
+
+    it("runs the blackbox exporter only with TLS, and publishes nothing without publish", async function () {
+        const off = await build(false);
+        assert.ok(!off.containers().some((c) => svcOf(c) === "blackbox-exporter"));
+        for (const c of off.containers()) assert.deepStrictEqual(ports(c), [], svcOf(c));
+        const on = await build(true);
+        assert.ok(on.containers().some((c) => svcOf(c) === "blackbox-exporter"), "no blackbox exporter with TLS");
+        const visible = JSON.stringify(on.resources.map((r) => plainParts(r.inputs)));
+        for (const s of ["pm-direct", "rm-direct", "ga-direct"]) assert.ok(!visible.includes(s), `${s} in plain inputs`);
+    });
+});
