@@ -23,8 +23,10 @@ async function cpuNanos(c: Docker.Container): Promise<number> {
   return ((await c.stats({ stream: false })) as unknown as CpuStats).cpu_stats.cpu_usage.total_usage;
 }
 
-async function promQuery(exec: (cmd: string[]) => Promise<string>, expr: string): Promise<number> {
-  const out = await exec(['wget', '-qO-', `http://127.0.0.1:9090/api/v1/query?query=${encodeURIComponent(expr)}`]);
+/** Asks Prometheus on its dev port (127.0.0.1), else from inside its container (busybox wget, as the official image has). */
+async function promQuery(base: string | undefined, exec: (cmd: string[]) => Promise<string>, expr: string): Promise<number> {
+  const url = `${base ?? 'http://127.0.0.1:9090'}/api/v1/query?query=${encodeURIComponent(expr)}`;
+  const out = base ? await (await fetch(url)).text() : await exec(['wget', '-qO-', url]);
   const r = JSON.parse(out) as { data: { result: Array<{ value: [number, string] }> } };
   return Number(r.data.result[0]?.value[1] ?? NaN);
 }
@@ -63,8 +65,10 @@ async function main(): Promise<void> {
     for (let o = 0; o + 8 <= raw.length;) { const n = raw.readUInt32BE(o + 4); if (raw[o] === 1) out.push(raw.subarray(o + 8, o + 8 + n)); o += 8 + n; }
     return Buffer.concat(out).toString('utf8');
   };
-  const samplesPerSecond = await promQuery(exec, 'rate(prometheus_tsdb_head_samples_appended_total[5m])');
-  const series = await promQuery(exec, 'prometheus_tsdb_head_series');
+  const bound = (await docker.getContainer(prom.Id).inspect()).HostConfig.PortBindings?.['9090/tcp']?.[0] as { HostIp: string; HostPort: string } | undefined;
+  const base = bound ? `http://${bound.HostIp || '127.0.0.1'}:${bound.HostPort}` : undefined;
+  const samplesPerSecond = await promQuery(base, exec, 'rate(prometheus_tsdb_head_samples_appended_total[5m])');
+  const series = await promQuery(base, exec, 'prometheus_tsdb_head_series');
   const du = Number((await exec(['du', '-sk', '/prometheus'])).split(/\s/)[0]) / 1024;
   // Prometheus's documented compressed size is 1-2 bytes per sample; 2 is the conservative end.
   const perDayMiB = (samplesPerSecond * 86400 * 2) / (1024 * 1024);
