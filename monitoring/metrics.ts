@@ -84,6 +84,8 @@ export const BACKEND_METRICS = {
 /** The request-duration histogram's buckets, in seconds (the backend and the dashboards share them). */
 export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 export const HTTP_LABELS = { method: "method", route: "route", status: "status" } as const;
+/** The status pattern of a server error (the error-rate alert and the dashboards' 5xx panels). */
+export const SERVER_ERROR_STATUS = "5..";
 export const DB_POOL_STATES = ["total", "idle", "waiting"] as const;
 export const S3_OPERATIONS = ["put", "get", "stat", "remove", "bucket_exists"] as const;
 export const S3_OUTCOMES = ["ok", "error"] as const;
@@ -140,6 +142,9 @@ export const CONTAINER_METRICS = {
 } as const;
 export const CONTAINER_NAME_LABEL = "name";
 export const CONTAINER_SERVICE_LABEL = "container_label_com_imstack_service";
+
+/** Filesystems that are not the host's disks (node_exporter reports them too): the disk alert and panels skip them. */
+export const PSEUDO_FILESYSTEMS = "tmpfs|devtmpfs|overlay|squashfs|ramfs|nsfs|proc|sysfs";
 
 /** node_exporter. */
 export const NODE_METRICS = {

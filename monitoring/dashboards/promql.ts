@@ -40,8 +40,7 @@ export const EXPORTER_LABELS = {
     reason: "reason",
 } as const;
 
-/** Filesystems node_exporter reports that are not the host's disks (the DiskSpaceLow rule skips the same). */
-export const PSEUDO_FILESYSTEMS = "tmpfs|devtmpfs|overlay|squashfs|ramfs|nsfs|proc|sysfs";
+export { PSEUDO_FILESYSTEMS } from "../metrics";
 
 type Values<T> = T[keyof T];
 

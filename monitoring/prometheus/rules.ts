@@ -2,8 +2,8 @@
 // and `for` are proved by `promtool test rules` in test/unit/monitoring/prometheus/; its runbook
 // is a section of docs/operations.md ("Alert runbooks") whose anchor is `alert-<name in lower case>`.
 import {
-    BACKEND_METRICS, BACKUP_METRICS, CONTAINER_METRICS, CONTAINER_NAME_LABEL, JOBS, NODE_METRICS,
-    POSTGRES_METRICS, REDIS_METRICS, TLS_METRICS, UP,
+    BACKEND_METRICS, BACKUP_METRICS, CONTAINER_METRICS, CONTAINER_NAME_LABEL, HTTP_LABELS, JOBS, NODE_METRICS,
+    POSTGRES_METRICS, PSEUDO_FILESYSTEMS, REDIS_METRICS, SERVER_ERROR_STATUS, TLS_METRICS, UP,
 } from "../metrics";
 import type { PrometheusSettings } from "./settings";
 import { toYaml, YamlValue } from "./yaml";
@@ -35,8 +35,6 @@ export const THRESHOLDS = {
     containerRestarts: 3,
 } as const;
 
-/** Filesystems that are not the host's disks (node_exporter reports them too). */
-const PSEUDO_FS = "tmpfs|devtmpfs|overlay|squashfs|ramfs|nsfs|proc|sysfs";
 
 const http = BACKEND_METRICS.httpRequestDuration;
 const backend = `job="${JOBS.backend}"`;
@@ -49,7 +47,7 @@ const ALWAYS: readonly AlertRule[] = [
     },
     {
         alert: "BackendHighErrorRate",
-        expr: `sum by (stack) (rate(${http}_count{${backend},status=~"5.."}[5m])) / sum by (stack) (rate(${http}_count{${backend}}[5m])) > ${THRESHOLDS.backendErrorRatio}`,
+        expr: `sum by (stack) (rate(${http}_count{${backend},${HTTP_LABELS.status}=~"${SERVER_ERROR_STATUS}"}[5m])) / sum by (stack) (rate(${http}_count{${backend}}[5m])) > ${THRESHOLDS.backendErrorRatio}`,
         for: "5m", severity: "critical",
         summary: "Backend 5xx ratio is {{ $value | humanizePercentage }}",
         description: `More than ${THRESHOLDS.backendErrorRatio * 100}% of backend requests have answered 5xx for 5 minutes.`,
@@ -103,7 +101,7 @@ const ALWAYS: readonly AlertRule[] = [
     },
     {
         alert: "DiskSpaceLow",
-        expr: `${NODE_METRICS.filesystemAvail}{fstype!~"${PSEUDO_FS}"} / ${NODE_METRICS.filesystemSize}{fstype!~"${PSEUDO_FS}"} < ${THRESHOLDS.diskFreeRatio}`,
+        expr: `${NODE_METRICS.filesystemAvail}{fstype!~"${PSEUDO_FILESYSTEMS}"} / ${NODE_METRICS.filesystemSize}{fstype!~"${PSEUDO_FILESYSTEMS}"} < ${THRESHOLDS.diskFreeRatio}`,
         for: "10m", severity: "critical",
         summary: "{{ $labels.mountpoint }} has {{ $value | humanizePercentage }} free",
         description: `The filesystem at {{ $labels.mountpoint }} has had less than ${THRESHOLDS.diskFreeRatio * 100}% free for 10 minutes.`,

@@ -1,11 +1,11 @@
 // The backend API's three signals (rate, 5xx ratio, latency quantiles), shared by the overview
 // and the backend dashboard so both show the same numbers the alert rules judge.
-import { BACKEND_METRICS, HTTP_LABELS, JOBS } from "../../metrics";
+import { BACKEND_METRICS, HTTP_LABELS, JOBS, SERVER_ERROR_STATUS } from "../../metrics";
 import { bucketOf, countOf, Matcher, orZero, orZeroLike, quantile, rate, ratio, re, series, sum, jobIs } from "../promql";
 
 const http = BACKEND_METRICS.httpRequestDuration;
 export const BACKEND_JOB: Matcher = jobIs(JOBS.backend);
-const SERVER_ERROR: Matcher = re(HTTP_LABELS.status, "5..");
+const SERVER_ERROR: Matcher = re(HTTP_LABELS.status, SERVER_ERROR_STATUS);
 
 /** Requests per second, summed over replicas, per `by`. */
 export function requestRate(by: readonly string[] = [], ...matchers: readonly Matcher[]): string {
